@@ -1,0 +1,16 @@
+package io.marketplacebridge.admin;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Credentials of the operator endpoints: {@code /api/admin}, {@code /api/subscriptions}, Hawtio and Jolokia
+ * ({@code bridge.admin.*}). There is no default: the bridge refuses to start without them.
+ *
+ * @param username the operator's user name
+ * @param password the operator's password
+ */
+@Validated
+@ConfigurationProperties("bridge.admin")
+public record AdminProperties(String username, String password) {
+}

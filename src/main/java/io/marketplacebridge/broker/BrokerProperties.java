@@ -1,0 +1,42 @@
+package io.marketplacebridge.broker;
+
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Where the broker is and how it redelivers ({@code bridge.broker.*}).
+ *
+ * @param url external Artemis URL ({@code tcp://host:61616}); empty starts the embedded broker
+ * @param user user for the external broker
+ * @param password password for the external broker
+ * @param dataDir journal, bindings, paging and large-message directory of the embedded broker
+ * @param maxDeliveryAttempts deliveries of one message before it goes to its dead-letter queue
+ * @param redeliveryDelay delay before the first redelivery
+ * @param redeliveryMultiplier factor applied to the delay at each further redelivery
+ * @param maxRedeliveryDelay upper bound of the redelivery delay
+ * @param callTimeout how long a send may block on the broker before it fails (intake answers 503 then)
+ * @param consumers concurrent consumers per queue (messages of one subscription stay in order)
+ */
+@Validated
+@ConfigurationProperties("bridge.broker")
+public record BrokerProperties(
+        String url,
+        String user,
+        String password,
+        @NotNull Path dataDir,
+        @Min(1) int maxDeliveryAttempts,
+        @NotNull Duration redeliveryDelay,
+        @Min(1) double redeliveryMultiplier,
+        @NotNull Duration maxRedeliveryDelay,
+        @NotNull Duration callTimeout,
+        @Min(1) int consumers) {
+
+    /** True when no external broker is configured and the bridge runs its own. */
+    public boolean embedded() {
+        return url == null || url.isBlank();
+    }
+}

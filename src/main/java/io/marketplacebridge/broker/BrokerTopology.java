@@ -1,0 +1,32 @@
+package io.marketplacebridge.broker;
+
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The addresses and queues of DESIGN.md's broker topology. Every consumed queue has a dead-letter queue
+ * {@code DLQ.<queue>} on the multicast address {@link #DEAD_LETTER_ADDRESS}, selected by Artemis'
+ * {@code _AMQ_ORIG_QUEUE} property, which is also what Artemis' own "retry message" reads.
+ */
+public final class BrokerTopology {
+
+    public static final String INBOUND = "marketplace.inbound";
+    public static final String EVENTS = "marketplace.events";
+    public static final String COMMANDS = "marketplace.commands";
+    public static final List<String> EVENT_QUEUES = List.of("crm", "billing", "provisioning", "audit");
+    public static final String DEAD_LETTER_ADDRESS = "DLA";
+    public static final String DEAD_LETTER_PREFIX = "DLQ.";
+
+    private BrokerTopology() {
+    }
+
+    /** Every queue that consumers read, each of which has a dead-letter queue. */
+    public static List<String> consumedQueues() {
+        return Stream.concat(Stream.of(INBOUND, COMMANDS), EVENT_QUEUES.stream()).toList();
+    }
+
+    /** The address a consumed queue belongs to: the queue itself, or {@link #EVENTS} for the downstream queues. */
+    public static String addressOf(String queue) {
+        return EVENT_QUEUES.contains(queue) ? EVENTS : queue;
+    }
+}

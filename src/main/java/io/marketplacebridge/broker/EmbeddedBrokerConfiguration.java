@@ -1,0 +1,94 @@
+package io.marketplacebridge.broker;
+
+import static io.marketplacebridge.broker.BrokerTopology.COMMANDS;
+import static io.marketplacebridge.broker.BrokerTopology.DEAD_LETTER_ADDRESS;
+import static io.marketplacebridge.broker.BrokerTopology.DEAD_LETTER_PREFIX;
+import static io.marketplacebridge.broker.BrokerTopology.EVENTS;
+import static io.marketplacebridge.broker.BrokerTopology.EVENT_QUEUES;
+import static io.marketplacebridge.broker.BrokerTopology.INBOUND;
+
+import org.apache.activemq.artemis.api.core.QueueConfiguration;
+import org.apache.activemq.artemis.api.core.RoutingType;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.core.config.Configuration;
+import org.apache.activemq.artemis.core.config.CoreAddressConfiguration;
+import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
+import org.apache.activemq.artemis.core.server.JournalType;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Starts the embedded, persistent Artemis broker with DESIGN.md's topology when {@code bridge.broker.url} is empty.
+ * An external broker gets the same topology from its own {@code broker.xml} (see docker-compose.yml).
+ */
+@org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+@ConditionalOnExpression("'${bridge.broker.url:}'.isBlank()")
+class EmbeddedBrokerConfiguration {
+
+    static final String IN_VM_URL = "vm://0";
+
+    @Bean(initMethod = "start", destroyMethod = "stop")
+    EmbeddedActiveMQ embeddedBroker(BrokerProperties broker) throws Exception {
+        EmbeddedActiveMQ server = new EmbeddedActiveMQ();
+        server.setConfiguration(configuration(broker));
+        return server;
+    }
+
+    static Configuration configuration(BrokerProperties broker) throws Exception {
+        String dir = broker.dataDir().toAbsolutePath().toString();
+        Configuration config = new ConfigurationImpl()
+                .setName("marketplace-bridge")
+                .setPersistenceEnabled(true)
+                .setJournalType(JournalType.NIO)
+                .setJournalDirectory(dir + "/journal")
+                .setBindingsDirectory(dir + "/bindings")
+                .setPagingDirectory(dir + "/paging")
+                .setLargeMessagesDirectory(dir + "/large-messages")
+                .setNodeManagerLockDirectory(dir)
+                .setSecurityEnabled(false)
+                .setJMXManagementEnabled(true)
+                .setPersistIDCache(true)
+                .setIDCacheSize(100_000);
+        config.addAcceptorConfiguration("in-vm", IN_VM_URL);
+        config.addAddressSetting("#", new AddressSettings()
+                .setDeadLetterAddress(SimpleString.of(DEAD_LETTER_ADDRESS))
+                .setAutoCreateDeadLetterResources(true)
+                .setDeadLetterQueuePrefix(SimpleString.of(DEAD_LETTER_PREFIX))
+                // The routes dead-letter on the last attempt themselves, with the reason; the broker's own
+                // limit is one higher so it only acts when a consumer died before it could.
+                .setMaxDeliveryAttempts(broker.maxDeliveryAttempts() + 1)
+                .setRedeliveryDelay(broker.redeliveryDelay().toMillis())
+                .setRedeliveryMultiplier(broker.redeliveryMultiplier())
+                .setMaxRedeliveryDelay(broker.maxRedeliveryDelay().toMillis())
+                .setAutoCreateQueues(false)
+                .setAutoCreateAddresses(false));
+
+        config.addAddressConfiguration(anycast(INBOUND));
+        config.addAddressConfiguration(anycast(COMMANDS));
+        CoreAddressConfiguration events = new CoreAddressConfiguration().setName(EVENTS).addRoutingType(RoutingType.MULTICAST);
+        EVENT_QUEUES.forEach(queue -> events.addQueueConfiguration(
+                QueueConfiguration.of(queue).setAddress(EVENTS).setRoutingType(RoutingType.MULTICAST).setDurable(true)));
+        config.addAddressConfiguration(events);
+
+        CoreAddressConfiguration deadLetters = new CoreAddressConfiguration()
+                .setName(DEAD_LETTER_ADDRESS).addRoutingType(RoutingType.MULTICAST);
+        BrokerTopology.consumedQueues().forEach(queue -> deadLetters.addQueueConfiguration(
+                QueueConfiguration.of(DEAD_LETTER_PREFIX + queue)
+                        .setAddress(DEAD_LETTER_ADDRESS)
+                        .setRoutingType(RoutingType.MULTICAST)
+                        .setFilterString("_AMQ_ORIG_QUEUE = '" + queue + "'")
+                        .setDurable(true)));
+        config.addAddressConfiguration(deadLetters);
+        return config;
+    }
+
+    private static CoreAddressConfiguration anycast(String name) {
+        return new CoreAddressConfiguration()
+                .setName(name)
+                .addRoutingType(RoutingType.ANYCAST)
+                .addQueueConfiguration(QueueConfiguration.of(name).setAddress(name)
+                        .setRoutingType(RoutingType.ANYCAST).setDurable(true));
+    }
+}

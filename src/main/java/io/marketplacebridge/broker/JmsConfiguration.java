@@ -1,0 +1,57 @@
+package io.marketplacebridge.broker;
+
+import jakarta.jms.ConnectionFactory;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.apache.camel.component.jms.JmsComponent;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jms.connection.CachingConnectionFactory;
+import org.springframework.jms.connection.JmsTransactionManager;
+
+/**
+ * The Camel {@code jms} component on Artemis: embedded (in-VM) or external by {@code bridge.broker.url}. There is
+ * no camel-jms starter at 4.18 in our registry, so the component is a bean and {@code camel.component.jms.*} does
+ * nothing.
+ */
+@Configuration(proxyBeanMethods = false)
+class JmsConfiguration {
+
+    @Bean
+    ActiveMQConnectionFactory artemisConnectionFactory(BrokerProperties broker,
+            ObjectProvider<org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ> embedded) {
+        // Depending on the embedded broker (when there is one) makes Spring start it first and stop it last.
+        embedded.ifAvailable(server -> { });
+        ActiveMQConnectionFactory factory = broker.embedded()
+                ? new ActiveMQConnectionFactory(EmbeddedBrokerConfiguration.IN_VM_URL)
+                : new ActiveMQConnectionFactory(broker.url(), broker.user(), broker.password());
+        factory.setCallTimeout(broker.callTimeout().toMillis());
+        factory.setBlockOnDurableSend(true);
+        factory.setReconnectAttempts(broker.embedded() ? 0 : -1);
+        return factory;
+    }
+
+    @Bean
+    CachingConnectionFactory jmsConnectionFactory(ActiveMQConnectionFactory artemisConnectionFactory) {
+        CachingConnectionFactory caching = new CachingConnectionFactory(artemisConnectionFactory);
+        caching.setSessionCacheSize(10);
+        caching.setReconnectOnException(true);
+        return caching;
+    }
+
+    @Bean
+    JmsTransactionManager jmsTransactionManager(ConnectionFactory jmsConnectionFactory) {
+        return new JmsTransactionManager(jmsConnectionFactory);
+    }
+
+    @Bean("jms")
+    JmsComponent jmsComponent(ConnectionFactory jmsConnectionFactory, JmsTransactionManager jmsTransactionManager) {
+        JmsComponent jms = JmsComponent.jmsComponent(jmsConnectionFactory);
+        jms.setTransactionManager(jmsTransactionManager);
+        // Our messages are events, not requests: never wait for a reply on a temporary queue.
+        jms.setDisableReplyTo(true);
+        jms.setDeliveryPersistent(true);
+        jms.setIncludeAllJMSXProperties(true);
+        return jms;
+    }
+}

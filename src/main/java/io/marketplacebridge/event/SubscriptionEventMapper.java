@@ -1,0 +1,110 @@
+package io.marketplacebridge.event;
+
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.camel.Body;
+import org.apache.camel.Header;
+import org.apache.camel.Variable;
+import org.springframework.stereotype.Component;
+
+/**
+ * Builds the canonical {@code SubscriptionEvent} (DESIGN.md "Canonical event") from what the Fulfillment API
+ * returned. The event id is deterministic, so a replay or a duplicate never makes a second side effect.
+ */
+@Component
+public class SubscriptionEventMapper {
+
+    private final Clock clock;
+
+    public SubscriptionEventMapper() {
+        this(Clock.systemUTC());
+    }
+
+    SubscriptionEventMapper(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** {@code Purchased}, from a resolved landing token and the subscription it names. */
+    public Map<String, Object> purchased(@Variable("subscription") Map<String, Object> subscription,
+            @Header("bridgeCorrelationId") String correlationId) {
+        return event("purchase:" + subscription.get("id"), "Purchased", "landing", subscription, null, correlationId);
+    }
+
+    /** {@code Activated}, once Microsoft accepted the activation of the subscription. */
+    public Map<String, Object> activated(@Variable("subscription") Map<String, Object> subscription,
+            @Header("bridgeCorrelationId") String correlationId) {
+        return event("activated:" + subscription.get("id"), "Activated", "publisher", subscription, null, correlationId);
+    }
+
+    /** The activation command for a subscription whose tenant is ready: the purchased plan and quantity. */
+    public Map<String, Object> activationCommand(@Body Map<String, Object> event) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> command = activationCommandFor((Map<String, Object>) event.get("subscription"));
+        command.put("causedBy", event.get("eventId"));
+        return command;
+    }
+
+    /** The activation command for a subscription read from the Fulfillment API (the "tenant ready" callback). */
+    public Map<String, Object> activationCommandFor(@Variable("subscription") Map<String, Object> subscription) {
+        Map<String, Object> normalized = normalize(subscription);
+        Map<String, Object> command = new LinkedHashMap<>();
+        command.put("command", "Activate");
+        command.put("subscriptionId", normalized.get("id"));
+        command.put("planId", normalized.get("planId"));
+        command.put("quantity", normalized.get("quantity"));
+        return command;
+    }
+
+    /**
+     * The body of Activate (3.2): the purchased plan, and the quantity only for per-seat plans (Microsoft refuses a
+     * quantity that differs from the purchase).
+     */
+    public Map<String, Object> activationBody(@Variable("command") Map<String, Object> command) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("planId", command.get("planId"));
+        if (command.get("quantity") != null) {
+            body.put("quantity", command.get("quantity"));
+        }
+        return body;
+    }
+
+    Map<String, Object> event(String eventId, String type, String source, Map<String, Object> subscription,
+            Map<String, Object> operation, String correlationId) {
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("eventId", eventId);
+        event.put("type", type);
+        event.put("source", source);
+        event.put("occurredAt", clock.instant().toString());
+        event.put("correlationId", correlationId);
+        event.put("subscription", normalize(subscription));
+        if (operation != null) {
+            event.put("operation", operation);
+        }
+        return event;
+    }
+
+    /**
+     * Microsoft's samples disagree on some fields: status padded with spaces, quantity as a number, a numeric
+     * string or {@code ""}. The canonical event carries a trimmed status and a number or no quantity.
+     */
+    static Map<String, Object> normalize(Map<String, Object> subscription) {
+        Map<String, Object> copy = new LinkedHashMap<>(subscription);
+        if (copy.get("saasSubscriptionStatus") instanceof String status) {
+            copy.put("saasSubscriptionStatus", status.trim());
+        }
+        Object quantity = copy.get("quantity");
+        if (quantity instanceof String text) {
+            if (text.isBlank()) {
+                copy.remove("quantity");
+            } else {
+                try {
+                    copy.put("quantity", Long.parseLong(text.trim()));
+                } catch (NumberFormatException e) {
+                    copy.remove("quantity");
+                }
+            }
+        }
+        return copy;
+    }
+}

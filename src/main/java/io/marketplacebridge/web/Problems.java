@@ -1,0 +1,67 @@
+package io.marketplacebridge.web;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.marketplacebridge.marketplace.MarketplaceApiException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Header;
+import org.springframework.stereotype.Component;
+
+/**
+ * JSON problem bodies (RFC 9457) for the bridge's HTTP endpoints, and the checks of path parameters that
+ * become parts of Fulfillment API URLs.
+ */
+@Component
+public class Problems {
+
+    private static final Pattern GUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The subscription id of the path, which must be a GUID. */
+    public String requireSubscriptionId(@Header("id") String id) {
+        if (id == null || !GUID.matcher(id).matches()) {
+            throw new ProblemException(400, "The subscription id must be a GUID.");
+        }
+        return id.toLowerCase();
+    }
+
+    /** The problem body of a {@link ProblemException}. */
+    public String fromException(@ExchangeProperty("CamelExceptionCaught") ProblemException problem) {
+        return problem(problem.getStatus(), problem.getMessage());
+    }
+
+    /** What the bridge answers when the Fulfillment API failed: 404 stays 404, the rest is 502. */
+    public int statusForMarketplaceFailure(@ExchangeProperty("CamelExceptionCaught") MarketplaceApiException failure) {
+        return failure.getStatus() == 404 ? 404 : 502;
+    }
+
+    /** The problem body of a failed Fulfillment API call. */
+    public String fromMarketplaceFailure(@ExchangeProperty("CamelExceptionCaught") MarketplaceApiException failure) {
+        if (failure.getStatus() == 404) {
+            return problem(404, "Microsoft does not know this subscription.");
+        }
+        return problem(502, "The Fulfillment API call " + failure.getCall() + " failed"
+                + (failure.getStatus() == 0 ? " without an answer." : " with HTTP " + failure.getStatus() + "."));
+    }
+
+    /** The problem body of an unexpected failure; the details are in the log. */
+    public String unavailable() {
+        return problem(503, "The bridge could not handle the request now; try again later.");
+    }
+
+    static String problem(int status, String detail) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", "about:blank");
+        body.put("title", org.springframework.http.HttpStatus.valueOf(status).getReasonPhrase());
+        body.put("status", status);
+        body.put("detail", detail);
+        try {
+            return JSON.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
