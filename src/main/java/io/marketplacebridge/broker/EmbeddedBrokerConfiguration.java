@@ -7,6 +7,7 @@ import static io.marketplacebridge.broker.BrokerTopology.EVENTS;
 import static io.marketplacebridge.broker.BrokerTopology.EVENT_QUEUES;
 import static io.marketplacebridge.broker.BrokerTopology.INBOUND;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.activemq.artemis.api.core.QueueConfiguration;
 import org.apache.activemq.artemis.api.core.RoutingType;
 import org.apache.activemq.artemis.api.core.SimpleString;
@@ -27,19 +28,25 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnExpression("'${bridge.broker.url:}'.isBlank()")
 class EmbeddedBrokerConfiguration {
 
-    static final String IN_VM_URL = "vm://0";
+    /** In-VM server ids of this JVM: a second application context (a restart test) gets its own broker. */
+    private static final AtomicInteger SERVER_IDS = new AtomicInteger();
 
     @Bean(initMethod = "start", destroyMethod = "stop")
     EmbeddedActiveMQ embeddedBroker(BrokerProperties broker) throws Exception {
         EmbeddedActiveMQ server = new EmbeddedActiveMQ();
-        server.setConfiguration(configuration(broker));
+        server.setConfiguration(configuration(broker, SERVER_IDS.getAndIncrement()));
         return server;
     }
 
-    static Configuration configuration(BrokerProperties broker) throws Exception {
+    /** The in-VM URL that reaches the given embedded broker. */
+    static String inVmUrl(EmbeddedActiveMQ server) {
+        return "vm://" + server.getConfiguration().getAcceptorConfigurations().iterator().next().getParams().get("serverId");
+    }
+
+    static Configuration configuration(BrokerProperties broker, int serverId) throws Exception {
         String dir = broker.dataDir().toAbsolutePath().toString();
         Configuration config = new ConfigurationImpl()
-                .setName("marketplace-bridge")
+                .setName(serverId == 0 ? "marketplace-bridge" : "marketplace-bridge-" + serverId)
                 .setPersistenceEnabled(true)
                 .setJournalType(JournalType.NIO)
                 .setJournalDirectory(dir + "/journal")
@@ -51,7 +58,7 @@ class EmbeddedBrokerConfiguration {
                 .setJMXManagementEnabled(true)
                 .setPersistIDCache(true)
                 .setIDCacheSize(100_000);
-        config.addAcceptorConfiguration("in-vm", IN_VM_URL);
+        config.addAcceptorConfiguration("in-vm", "vm://" + serverId);
         config.addAddressSetting("#", new AddressSettings()
                 .setDeadLetterAddress(SimpleString.of(DEAD_LETTER_ADDRESS))
                 .setAutoCreateDeadLetterResources(true)

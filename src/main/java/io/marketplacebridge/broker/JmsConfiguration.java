@@ -1,11 +1,13 @@
 package io.marketplacebridge.broker;
 
 import jakarta.jms.ConnectionFactory;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.component.jms.JmsComponent;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
 import org.springframework.jms.connection.CachingConnectionFactory;
 import org.springframework.jms.connection.JmsTransactionManager;
 
@@ -19,11 +21,10 @@ class JmsConfiguration {
 
     @Bean
     ActiveMQConnectionFactory artemisConnectionFactory(BrokerProperties broker,
-            ObjectProvider<org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ> embedded) {
-        // Depending on the embedded broker (when there is one) makes Spring start it first and stop it last.
-        embedded.ifAvailable(server -> { });
-        ActiveMQConnectionFactory factory = broker.embedded()
-                ? new ActiveMQConnectionFactory(EmbeddedBrokerConfiguration.IN_VM_URL)
+            ObjectProvider<EmbeddedActiveMQ> embedded) {
+        EmbeddedActiveMQ server = embedded.getIfAvailable();
+        ActiveMQConnectionFactory factory = server != null
+                ? new ActiveMQConnectionFactory(EmbeddedBrokerConfiguration.inVmUrl(server))
                 : new ActiveMQConnectionFactory(broker.url(), broker.user(), broker.password());
         factory.setCallTimeout(broker.callTimeout().toMillis());
         factory.setBlockOnDurableSend(true);
@@ -32,9 +33,12 @@ class JmsConfiguration {
     }
 
     @Bean
+    @Primary
     CachingConnectionFactory jmsConnectionFactory(ActiveMQConnectionFactory artemisConnectionFactory) {
         CachingConnectionFactory caching = new CachingConnectionFactory(artemisConnectionFactory);
         caching.setSessionCacheSize(10);
+        // A cached idle consumer would hold prefetched messages that no listener reads.
+        caching.setCacheConsumers(false);
         caching.setReconnectOnException(true);
         return caching;
     }

@@ -1,0 +1,92 @@
+package io.marketplacebridge;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.MappingBuilder;
+import java.nio.file.Path;
+import java.util.UUID;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
+
+/**
+ * The shared test set-up: the whole bridge on a random port with the real embedded Artemis broker, and the
+ * systems it cannot reach here (Microsoft's Fulfillment API, the publisher's provisioning, billing and CRM) as
+ * WireMock servers on real sockets. The servers are started once per JVM, so every test class that extends this
+ * one gets the same Spring context (and broker). Tests isolate themselves with fresh subscription ids.
+ */
+@CamelSpringBootTest
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@TestPropertySource(locations = "classpath:bridge-test.properties")
+public abstract class BridgeTest {
+
+    /** Microsoft: Fulfillment API under {@code /api}, Entra ID token endpoint under {@code /{tenant}/oauth2}. */
+    public static final WireMockServer MICROSOFT = start();
+    /** The publisher's provisioning system: {@code POST /provisioning}. */
+    public static final WireMockServer PUBLISHER = start();
+
+    /** The broker journal of this JVM's shared context: fresh for every run. */
+    public static final Path BROKER_DIR = Path.of("target", "test-broker", UUID.randomUUID().toString());
+
+    /** Points the bridge at the WireMock servers. */
+    @DynamicPropertySource
+    static void wireMockServers(DynamicPropertyRegistry registry) {
+        registry.add("bridge.marketplace.api-url", () -> MICROSOFT.baseUrl() + "/api");
+        registry.add("bridge.provisioning.url", () -> PUBLISHER.baseUrl() + "/provisioning");
+        registry.add("bridge.broker.data-dir", BROKER_DIR::toString);
+    }
+
+    /** A fresh subscription id (a GUID, as Microsoft's). */
+    public static String newSubscriptionId() {
+        return UUID.randomUUID().toString();
+    }
+
+    /** Get Subscription (3.4) answers with this subscription. */
+    public static void stubSubscription(String subscriptionId, String status, String planId, Integer quantity) {
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + subscriptionId))
+                .atPriority(5)
+                .willReturn(json(200, subscriptionJson(subscriptionId, status, planId, quantity, "tenant-a", "tenant-a"))));
+    }
+
+    /** A subscription as Get Subscription returns it; purchaser and beneficiary differ for CSP purchases. */
+    public static String subscriptionJson(String id, String status, String planId, Integer quantity,
+            String purchaserTenant, String beneficiaryTenant) {
+        return """
+                {"id":"%s","name":"Fabrikam HR","publisherId":"contoso","offerId":"bridge-offer","planId":"%s",%s
+                 "saasSubscriptionStatus":"%s","autoRenew":true,"isFreeTrial":false,"allowedCustomerOperations":["Read","Update","Delete"],
+                 "purchaser":{"emailId":"buyer@%s.example","objectId":"o-1","tenantId":"%s","puid":"1"},
+                 "beneficiary":{"emailId":"user@%s.example","objectId":"o-2","tenantId":"%s","puid":"2"},
+                 "term":{"startDate":"2026-11-01","endDate":"2026-11-30","termUnit":"P1M"},"futureField":{"x":1}}
+                """.formatted(id, planId, quantity == null ? "" : "\"quantity\":" + quantity + ",", status,
+                purchaserTenant, purchaserTenant, beneficiaryTenant, beneficiaryTenant);
+    }
+
+    /** Resolve (3.1) answers for this decoded token with the subscription. */
+    public static MappingBuilder resolve(String decodedToken) {
+        return post(urlPathEqualTo("/api/saas/subscriptions/resolve"))
+                .withHeader("x-ms-marketplace-token", equalTo(decodedToken));
+    }
+
+    /** A JSON response. */
+    public static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder json(int status, String body) {
+        return aResponse().withStatus(status).withHeader("Content-Type", "application/json").withBody(body);
+    }
+
+    private static WireMockServer start() {
+        WireMockServer server = new WireMockServer(options().dynamicPort().containerThreads(20));
+        server.start();
+        // Anything a test did not stub is a 404, like an unknown path at the real service.
+        server.stubFor(any(anyUrl()).atPriority(10).willReturn(aResponse().withStatus(404)));
+        return server;
+    }
+}
