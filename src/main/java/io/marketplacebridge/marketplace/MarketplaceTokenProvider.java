@@ -3,10 +3,13 @@ package io.marketplacebridge.marketplace;
 import com.microsoft.aad.msal4j.ClientCredentialFactory;
 import com.microsoft.aad.msal4j.ClientCredentialParameters;
 import com.microsoft.aad.msal4j.ConfidentialClientApplication;
+import com.microsoft.aad.msal4j.IAuthenticationResult;
 import com.microsoft.aad.msal4j.IClientCredential;
 import io.marketplacebridge.marketplace.MarketplaceProperties.Auth;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.Header;
@@ -15,19 +18,29 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Gives the {@code Authorization} header for Fulfillment API calls. In {@code entra} mode one msal4j client,
- * built once, holds the token cache: a token is reused until shortly before it expires, and a forced refresh
- * (after a 401 or 403) skips the cache. Tokens are never logged.
+ * Gives the {@code Authorization} header for Fulfillment API calls. In {@code entra} mode one msal4j client is
+ * built once; its token is reused until {@link #RENEW_BEFORE_EXPIRY} before it expires, and a forced refresh (after
+ * a 401 or 403) asks Entra ID for a new one. Tokens are never logged.
  */
 @Component
 public class MarketplaceTokenProvider {
 
     private static final Logger LOG = LoggerFactory.getLogger(MarketplaceTokenProvider.class);
 
+    /** Microsoft's tokens last an hour; renewing a few minutes early keeps a call from starting with a dying token. */
+    static final Duration RENEW_BEFORE_EXPIRY = Duration.ofMinutes(5);
+
     private final Auth auth;
     private final ConfidentialClientApplication client;
+    private final Clock clock;
+    private IAuthenticationResult current;
 
     public MarketplaceTokenProvider(MarketplaceProperties properties) throws Exception {
+        this(properties, Clock.systemUTC());
+    }
+
+    MarketplaceTokenProvider(MarketplaceProperties properties, Clock clock) throws Exception {
+        this.clock = clock;
         this.auth = properties.auth();
         this.client = auth.mode() == MarketplaceProperties.AuthMode.ENTRA ? entraClient(auth) : null;
         if (client == null && (auth.staticToken() == null || auth.staticToken().isBlank())) {
@@ -40,18 +53,26 @@ public class MarketplaceTokenProvider {
      *
      * @param refresh true after the API refused the previous token: fetch a new one
      */
-    public String authorization(@Header("bridgeTokenRefresh") boolean refresh) throws Exception {
+    public synchronized String authorization(@Header("bridgeTokenRefresh") boolean refresh) throws Exception {
         if (client == null) {
             return "Bearer " + auth.staticToken();
         }
+        if (refresh || current == null
+                || clock.instant().plus(RENEW_BEFORE_EXPIRY).isAfter(current.expiresOnDate().toInstant())) {
+            current = acquire();
+        }
+        return "Bearer " + current.accessToken();
+    }
+
+    private IAuthenticationResult acquire() {
         ClientCredentialParameters parameters = ClientCredentialParameters.builder(Set.of(auth.scope()))
-                .skipCache(refresh)
+                .skipCache(true)
                 .build();
         try {
-            String token = client.acquireToken(parameters)
-                    .get(auth.tokenTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                    .accessToken();
-            return "Bearer " + token;
+            return client.acquireToken(parameters).get(auth.tokenTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MarketplaceApiException(0, "token", "interrupted while waiting for Entra ID");
         } catch (Exception e) {
             LOG.warn("Entra ID token request for client {} in tenant {} failed: {}", auth.clientId(), auth.tenantId(),
                     e.getMessage());

@@ -1,0 +1,17 @@
+# Marketplace Bridge image: built with the Maven wrapper, run on a JRE. Routes and config are read from the
+# working directory (/app/routes, /app/config), so an operator can mount their own.
+FROM eclipse-temurin:17-jdk AS build
+WORKDIR /src
+COPY mvnw pom.xml ./
+COPY .mvn .mvn
+RUN ./mvnw -B -ntp dependency:go-offline
+COPY src src
+RUN ./mvnw -B -ntp -DskipTests package
+
+FROM eclipse-temurin:17-jre
+WORKDIR /app
+COPY --from=build /src/target/marketplace-bridge-*.jar /app/marketplace-bridge.jar
+COPY routes routes
+COPY config config
+EXPOSE 8080
+ENTRYPOINT ["java", "-jar", "/app/marketplace-bridge.jar"]
