@@ -11,10 +11,26 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import jakarta.jms.ConnectionFactory;
+import jakarta.jms.Message;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Collections;
+import java.util.List;
 import java.util.UUID;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.jms.core.JmsTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
@@ -41,9 +57,31 @@ public abstract class BridgeTest {
     /** Points the bridge at the WireMock servers. */
     @DynamicPropertySource
     static void wireMockServers(DynamicPropertyRegistry registry) {
-        registry.add("bridge.marketplace.api-url", () -> MICROSOFT.baseUrl() + "/api");
-        registry.add("bridge.provisioning.url", () -> PUBLISHER.baseUrl() + "/provisioning");
+        externalSystems().forEach((key, value) -> registry.add(key, () -> value));
         registry.add("bridge.broker.data-dir", BROKER_DIR::toString);
+    }
+
+    /**
+     * Where the test application finds the systems it cannot reach here: the WireMock servers. A test that starts
+     * applications of its own (BrokerDurabilityTest) uses the same settings.
+     */
+    public static Map<String, String> externalSystems() {
+        Map<String, String> urls = new LinkedHashMap<>();
+        urls.put("bridge.marketplace.api-url", MICROSOFT.baseUrl() + "/api");
+        urls.put("bridge.provisioning.url", PUBLISHER.baseUrl() + "/provisioning");
+        return urls;
+    }
+
+    /** Every setting of the test application but the broker's data directory, as command-line arguments. */
+    public static List<String> applicationArguments() throws IOException {
+        Properties settings = new Properties();
+        try (InputStream in = BridgeTest.class.getResourceAsStream("/bridge-test.properties")) {
+            settings.load(in);
+        }
+        List<String> args = new ArrayList<>();
+        settings.forEach((key, value) -> args.add("--" + key + "=" + value));
+        externalSystems().forEach((key, value) -> args.add("--" + key + "=" + value));
+        return args;
     }
 
     /** A fresh subscription id (a GUID, as Microsoft's). */
@@ -75,6 +113,40 @@ public abstract class BridgeTest {
     public static MappingBuilder resolve(String decodedToken) {
         return post(urlPathEqualTo("/api/saas/subscriptions/resolve"))
                 .withHeader("x-ms-marketplace-token", equalTo(decodedToken));
+    }
+
+    /** What Resolve (3.1) answers for a fresh purchase of {@code basic} × 10. */
+    public static String resolved(String id) {
+        return "{\"id\":\"" + id + "\",\"subscriptionName\":\"Fabrikam HR\",\"offerId\":\"bridge-offer\",\"planId\":\"basic\","
+                + "\"quantity\":10,\"subscription\":" + subscriptionJson(id, "PendingFulfillmentStart", "basic", 10, "tenant-a", "tenant-a") + "}";
+    }
+
+    /** Microsoft's side of a purchase of {@code basic} × 10: pending until activate is called, Subscribed after. */
+    public static void stubPendingThenSubscribedAfterActivation(String id) {
+        String scenario = "activation-" + id;
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id)).inScenario(scenario)
+                .whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(json(200, subscriptionJson(id, "PendingFulfillmentStart", "basic", 10, "tenant-a", "tenant-a"))));
+        MICROSOFT.stubFor(post(urlPathEqualTo("/api/saas/subscriptions/" + id + "/activate")).inScenario(scenario)
+                .willReturn(aResponse().withStatus(200)).willSetStateTo("active"));
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id)).inScenario(scenario)
+                .whenScenarioStateIs("active")
+                .willReturn(json(200, subscriptionJson(id, "Subscribed", "basic", 10, "tenant-a", "tenant-a"))));
+    }
+
+    /** A buyer opens the landing page of a fresh purchase {@code id}: 200 once Microsoft is stubbed for it. */
+    public static HttpResponse<String> purchase(int port, String id) throws Exception {
+        MICROSOFT.stubFor(resolve("token-" + id).willReturn(json(200, resolved(id))));
+        stubPendingThenSubscribedAfterActivation(id);
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/landing?token=token-" + id)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The dead letters of a consumer queue for one subscription, read without consuming them. */
+    public static List<Message> deadLetters(ConnectionFactory connectionFactory, String queue, String subscriptionId) {
+        JmsTemplate jms = new JmsTemplate(connectionFactory);
+        return jms.browseSelected("DLA::DLQ." + queue, "bridgeSubscriptionId = '" + subscriptionId + "'",
+                (session, browser) -> Collections.list(browser.getEnumeration()).stream().map(Message.class::cast).toList());
     }
 
     /** A JSON response. */

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.camel.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -35,6 +36,7 @@ public class MarketplaceTokenProvider {
     private final Clock clock;
     private IAuthenticationResult current;
 
+    @Autowired
     public MarketplaceTokenProvider(MarketplaceProperties properties) throws Exception {
         this(properties, Clock.systemUTC());
     }

@@ -12,7 +12,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.marketplacebridge.BridgeTest;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -170,23 +169,5 @@ class LandingFlowTest extends BridgeTest {
 
     private int resolveCount() {
         return MICROSOFT.findAll(postRequestedFor(urlPathEqualTo("/api/saas/subscriptions/resolve"))).size();
-    }
-
-    private static String resolved(String id) {
-        return "{\"id\":\"" + id + "\",\"subscriptionName\":\"Fabrikam HR\",\"offerId\":\"bridge-offer\",\"planId\":\"basic\","
-                + "\"quantity\":10,\"subscription\":" + subscriptionJson(id, "PendingFulfillmentStart", "basic", 10, "tenant-a", "tenant-a") + "}";
-    }
-
-    /** Microsoft's side of activation: pending until activate is called, Subscribed after. */
-    static void stubPendingThenSubscribedAfterActivation(String id) {
-        String scenario = "activation-" + id;
-        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id)).inScenario(scenario)
-                .whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(json(200, subscriptionJson(id, "PendingFulfillmentStart", "basic", 10, "tenant-a", "tenant-a"))));
-        MICROSOFT.stubFor(post(urlPathEqualTo("/api/saas/subscriptions/" + id + "/activate")).inScenario(scenario)
-                .willReturn(ok()).willSetStateTo("active"));
-        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id)).inScenario(scenario)
-                .whenScenarioStateIs("active")
-                .willReturn(json(200, subscriptionJson(id, "Subscribed", "basic", 10, "tenant-a", "tenant-a"))));
     }
 }

@@ -1,0 +1,111 @@
+package io.marketplacebridge.activation;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.ok;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.marketplacebridge.BridgeTest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/** activation.camel.yaml: the "tenant ready" callback and the Activate command, never twice. */
+class ActivationFlowTest extends BridgeTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final String OPERATOR = "Basic " + Base64.getEncoder()
+            .encodeToString("operator:test-admin-password".getBytes(StandardCharsets.UTF_8));
+
+    @LocalServerPort
+    int port;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void provisioningIsReady() {
+        PUBLISHER.stubFor(post(urlPathEqualTo("/provisioning")).atPriority(9).willReturn(ok()));
+    }
+
+    @Test
+    void tenantNotReadyActivatesOnlyOnTheCallbackAndOnlyOnce() throws Exception {
+        String id = newSubscriptionId();
+        PUBLISHER.stubFor(post(urlPathEqualTo("/provisioning")).withRequestBody(containing("purchase:" + id)).atPriority(1)
+                .willReturn(aResponse().withStatus(202)));
+        purchase(port, id);
+        await().atMost(WAIT).untilAsserted(() -> PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/provisioning"))
+                .withHeader("Idempotency-Key", equalTo("purchase:" + id))));
+
+        HttpResponse<String> queued = activate(id, OPERATOR);
+
+        assertThat(queued.statusCode()).isEqualTo(202);
+        assertThat(queued.body()).contains("\"activation\":\"queued\"");
+        await().atMost(WAIT).untilAsserted(() -> PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/provisioning"))
+                .withHeader("Idempotency-Key", equalTo("activated:" + id))));
+        HttpResponse<String> again = activate(id, OPERATOR);
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(again.body()).contains("already active");
+        MICROSOFT.verify(1, postRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + id + "/activate"))
+                .withRequestBody(equalToJson("{\"planId\":\"basic\",\"quantity\":10}")));
+    }
+
+    @Test
+    void callbackNeedsOperatorCredentials() throws Exception {
+        String id = newSubscriptionId();
+
+        HttpResponse<String> anonymous = activate(id, null);
+        HttpResponse<String> wrongPassword = activate(id, "Basic " + Base64.getEncoder().encodeToString("operator:nope".getBytes(StandardCharsets.UTF_8)));
+
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(wrongPassword.statusCode()).isEqualTo(401);
+        MICROSOFT.verify(0, com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + id)));
+    }
+
+    @Test
+    void callbackRefusesAnIdThatIsNotAGuid() throws Exception {
+        HttpResponse<String> answer = activate("not-a-guid", OPERATOR);
+
+        assertThat(answer.statusCode()).isEqualTo(400);
+        assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(answer.body()).contains("\"status\":400", "GUID");
+    }
+
+    @Test
+    void callbackForAnUnknownSubscriptionIs404AndForAnUnsubscribedOneIs409() throws Exception {
+        String unknown = newSubscriptionId();
+        String cancelled = newSubscriptionId();
+        stubSubscription(cancelled, "Unsubscribed", "basic", 10);
+
+        HttpResponse<String> notFound = activate(unknown, OPERATOR);
+        HttpResponse<String> conflict = activate(cancelled, OPERATOR);
+
+        assertThat(notFound.statusCode()).isEqualTo(404);
+        assertThat(notFound.body()).contains("\"status\":404");
+        assertThat(conflict.statusCode()).isEqualTo(409);
+        assertThat(conflict.body()).contains("Unsubscribed");
+        MICROSOFT.verify(0, postRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + cancelled + "/activate")));
+    }
+
+    private HttpResponse<String> activate(String id, String authorization) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/subscriptions/" + id + "/activation"))
+                .POST(HttpRequest.BodyPublishers.noBody());
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
