@@ -4,6 +4,7 @@ import jakarta.jms.ConnectionFactory;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.component.jms.JmsComponent;
+import org.apache.camel.component.jms.JmsMessageType;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -56,6 +57,8 @@ class JmsConfiguration {
         jms.setDisableReplyTo(true);
         jms.setDeliveryPersistent(true);
         jms.setIncludeAllJMSXProperties(true);
+        // Events are JSON: text messages read well in Hawtio and in the dead-letter API.
+        jms.getConfiguration().setJmsMessageType(JmsMessageType.Text);
         return jms;
     }
 }

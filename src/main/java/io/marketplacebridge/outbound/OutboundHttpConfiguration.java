@@ -26,6 +26,8 @@ class OutboundHttpConfiguration {
             component.setResponseTimeout(responseTimeout);
             component.setSoTimeout(soTimeout);
             component.setHeaderFilterStrategy(outboundHeaderFilter());
+            // HttpClient would repeat a 429/503 once on its own, POSTs included; the flows decide what is retried.
+            component.setAutomaticRetriesDisabled(true);
         });
     }
 

@@ -17,7 +17,7 @@ import io.marketplacebridge.BridgeTest;
 import io.marketplacebridge.MarketplaceBridgeApplication;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -59,13 +59,14 @@ class BrokerDurabilityTest {
     }
 
     private ConfigurableApplicationContext start() throws Exception {
-        List<String> args = BridgeTest.applicationArguments();
-        args.add("--server.port=0");
-        args.add("--camel.springboot.name=durability-test");
-        args.add("--bridge.broker.data-dir=" + dataDir);
+        Map<String, String> settings = BridgeTest.applicationSettings();
+        settings.put("server.port", "0");
+        settings.put("camel.springboot.name", "durability-test");
+        settings.put("bridge.broker.data-dir", dataDir.toString());
         // Enough attempts that the event is still being redelivered, not dead-lettered, when the bridge stops.
-        args.add("--bridge.broker.max-delivery-attempts=1000");
-        return new SpringApplicationBuilder(MarketplaceBridgeApplication.class).run(args.toArray(String[]::new));
+        settings.put("bridge.broker.max-delivery-attempts", "1000");
+        String[] args = settings.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+        return new SpringApplicationBuilder(MarketplaceBridgeApplication.class).run(args);
     }
 
     private static int port(ConfigurableApplicationContext context) {
