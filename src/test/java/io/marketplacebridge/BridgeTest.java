@@ -21,7 +21,6 @@ import java.net.http.HttpResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -72,16 +71,16 @@ public abstract class BridgeTest {
         return urls;
     }
 
-    /** Every setting of the test application but the broker's data directory, as command-line arguments. */
-    public static List<String> applicationArguments() throws IOException {
-        Properties settings = new Properties();
+    /** Every setting of the test application but the broker's data directory. */
+    public static Map<String, String> applicationSettings() throws IOException {
+        Properties file = new Properties();
         try (InputStream in = BridgeTest.class.getResourceAsStream("/bridge-test.properties")) {
-            settings.load(in);
+            file.load(in);
         }
-        List<String> args = new ArrayList<>();
-        settings.forEach((key, value) -> args.add("--" + key + "=" + value));
-        externalSystems().forEach((key, value) -> args.add("--" + key + "=" + value));
-        return args;
+        Map<String, String> settings = new LinkedHashMap<>();
+        file.forEach((key, value) -> settings.put((String) key, (String) value));
+        settings.putAll(externalSystems());
+        return settings;
     }
 
     /** A fresh subscription id (a GUID, as Microsoft's). */
