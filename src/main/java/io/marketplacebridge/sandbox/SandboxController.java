@@ -1,0 +1,88 @@
+package io.marketplacebridge.sandbox;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.context.annotation.Profile;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
+
+/**
+ * The sandbox page and its JSON API: buy a test subscription, get its landing link, watch the simulator's view of
+ * every subscription. Used by the page, the tests and scripts.
+ */
+@RestController
+@Profile("sandbox")
+class SandboxController {
+
+    /** A test purchase: {@code quantity} only for per-seat plans; {@code csp} buys through a reseller. */
+    record PurchaseRequest(String offerId, String planId, Object quantity, Boolean csp, String name) {
+    }
+
+    private final SandboxMarketplace marketplace;
+    private final byte[] page;
+
+    SandboxController(SandboxMarketplace marketplace) throws IOException {
+        this.marketplace = marketplace;
+        try (InputStream in = new ClassPathResource("sandbox/index.html").getInputStream()) {
+            this.page = in.readAllBytes();
+        }
+    }
+
+    @GetMapping({"/sandbox", "/sandbox/"})
+    ResponseEntity<byte[]> page() {
+        return ResponseEntity.ok().contentType(new MediaType(MediaType.TEXT_HTML, StandardCharsets.UTF_8)).body(page);
+    }
+
+    @GetMapping("/sandbox/plans")
+    Map<String, Object> plans() {
+        return Map.of("plans", SandboxPlan.CATALOGUE);
+    }
+
+    @PostMapping("/sandbox/purchases")
+    ResponseEntity<Map<String, Object>> purchase(@RequestBody PurchaseRequest request) {
+        SandboxMarketplace.Purchase purchase = marketplace.purchase(request.offerId(), request.planId(),
+                SandboxMarketplace.quantityOf(request.quantity()), Boolean.TRUE.equals(request.csp()), request.name());
+        URI location = ServletUriComponentsBuilder.fromCurrentContextPath()
+                .path("/sandbox/subscriptions/{id}").buildAndExpand(purchase.subscriptionId()).toUri();
+        return ResponseEntity.created(location).body(landing(purchase.subscriptionId(), purchase.token()));
+    }
+
+    @GetMapping("/sandbox/subscriptions")
+    Map<String, List<Map<String, Object>>> subscriptions() {
+        return Map.of("subscriptions", marketplace.views());
+    }
+
+    @GetMapping("/sandbox/subscriptions/{id}")
+    Map<String, Object> subscription(@PathVariable String id) {
+        return marketplace.view(id);
+    }
+
+    /** A new landing link for an existing subscription, as "Manage account" in the Azure portal opens. */
+    @PostMapping("/sandbox/subscriptions/{id}/token")
+    Map<String, Object> newToken(@PathVariable String id) {
+        return landing(id, marketplace.newToken(id));
+    }
+
+    /** The landing link carries the token URL-encoded, as Microsoft sends it ({@code +} is {@code %2B}). */
+    private static Map<String, Object> landing(String subscriptionId, String token) {
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("subscriptionId", subscriptionId);
+        answer.put("token", token);
+        answer.put("landingUrl", ServletUriComponentsBuilder.fromCurrentContextPath().toUriString()
+                + "/landing?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
+        return answer;
+    }
+}
