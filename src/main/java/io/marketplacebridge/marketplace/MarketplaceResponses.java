@@ -47,7 +47,11 @@ public class MarketplaceResponses {
         if (detail.length() > MAX_ERROR_CHARS) {
             detail = detail.substring(0, MAX_ERROR_CHARS) + "…";
         }
-        throw new MarketplaceApiException(status == null ? 0 : status, call, detail);
+        int code = status == null ? 0 : status;
+        if (code >= 400 && code < 500) {
+            throw new MarketplaceRefusalException(code, call, detail);
+        }
+        throw new MarketplaceApiException(code, call, detail);
     }
 
     static Long parseRetryAfter(String value) {

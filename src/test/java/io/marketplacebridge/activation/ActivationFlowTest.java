@@ -13,6 +13,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.marketplacebridge.BridgeTest;
+import jakarta.jms.ConnectionFactory;
+import jakarta.jms.Message;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,6 +24,7 @@ import java.time.Duration;
 import java.util.Base64;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 /** activation.camel.yaml: the "tenant ready" callback and the Activate command, never twice. */
@@ -33,6 +36,9 @@ class ActivationFlowTest extends BridgeTest {
 
     @LocalServerPort
     int port;
+
+    @Autowired
+    ConnectionFactory connectionFactory;
 
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -98,6 +104,38 @@ class ActivationFlowTest extends BridgeTest {
         assertThat(conflict.statusCode()).isEqualTo(409);
         assertThat(conflict.body()).contains("Unsubscribed");
         MICROSOFT.verify(0, postRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + cancelled + "/activate")));
+    }
+
+    @Test
+    void activationMicrosoftFailsIsRedeliveredThenDeadLetteredWithTheReason() throws Exception {
+        String id = newSubscriptionId();
+        purchase(port, id);
+        MICROSOFT.stubFor(post(urlPathEqualTo("/api/saas/subscriptions/" + id + "/activate")).atPriority(1)
+                .willReturn(aResponse().withStatus(500)));
+
+        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "marketplace.commands", id).isEmpty());
+
+        Message letter = deadLetters(connectionFactory, "marketplace.commands", id).get(0);
+        assertThat(letter.getStringProperty("bridgeFailureException")).endsWith("MarketplaceApiException");
+        assertThat(letter.getStringProperty("bridgeFailureMessage")).contains("activate", "500");
+        assertThat(letter.getStringProperty("bridgeFailureAttempts")).isEqualTo("3");
+        assertThat(letter.getStringProperty("bridgeCommand")).isEqualTo("Activate");
+        MICROSOFT.verify(3, postRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + id + "/activate")));
+    }
+
+    @Test
+    void activationMicrosoftRefusesIsDeadLetteredAtOnce() throws Exception {
+        String id = newSubscriptionId();
+        purchase(port, id);
+        MICROSOFT.stubFor(post(urlPathEqualTo("/api/saas/subscriptions/" + id + "/activate")).atPriority(1)
+                .willReturn(json(400, "{\"error\":{\"code\":\"BadArgument\",\"message\":\"planId differs\"}}")));
+
+        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "marketplace.commands", id).isEmpty());
+
+        Message letter = deadLetters(connectionFactory, "marketplace.commands", id).get(0);
+        assertThat(letter.getStringProperty("bridgeFailureMessage")).contains("400", "planId differs");
+        assertThat(letter.getStringProperty("bridgeFailureAttempts")).isEqualTo("1");
+        MICROSOFT.verify(1, postRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + id + "/activate")));
     }
 
     private HttpResponse<String> activate(String id, String authorization) throws Exception {

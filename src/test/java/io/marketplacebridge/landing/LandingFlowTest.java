@@ -62,7 +62,9 @@ class LandingFlowTest extends BridgeTest {
                 .withHeader("Idempotency-Key", equalTo("purchase:" + id))
                 .withRequestBody(matchingJsonPath("$.type", equalTo("Purchased")))
                 .withRequestBody(matchingJsonPath("$.source", equalTo("landing")))
-                .withRequestBody(matchingJsonPath("$.subscription.planId", equalTo("basic"))));
+                .withRequestBody(matchingJsonPath("$.subscription.planId", equalTo("basic")))
+                .withoutHeader("bridgeEventId")
+                .withoutHeader("JMSXGroupID"));
         MICROSOFT.verify(1, postRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + id + "/activate"))
                 .withQueryParam("api-version", equalTo("2018-08-31"))
                 .withHeader("Authorization", equalTo("Bearer test-token"))
