@@ -12,6 +12,7 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import io.marketplacebridge.webhook.MicrosoftWebhook;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.Message;
 import java.net.URI;
@@ -47,8 +48,10 @@ public abstract class BridgeTest {
 
     /** Microsoft: Fulfillment API under {@code /api}, Entra ID token endpoint under {@code /{tenant}/oauth2}. */
     public static final WireMockServer MICROSOFT = start();
-    /** The publisher's provisioning system: {@code POST /provisioning}. */
-    public static final WireMockServer PUBLISHER = start();
+    /** The publisher's systems: {@code POST /provisioning}, {@code /billing}, {@code /crm} (CRM in http mode). */
+    public static final WireMockServer PUBLISHER = startPublisher();
+    /** The publisher's Salesforce org: OAuth at {@code /services/oauth2/token}, REST API under {@code /services/data}. */
+    public static final WireMockServer SALESFORCE = startSalesforce();
 
     /** The broker journal of this JVM's shared context: fresh for every run. */
     public static final Path BROKER_DIR = Path.of("target", "test-broker", UUID.randomUUID().toString());
@@ -68,6 +71,10 @@ public abstract class BridgeTest {
         Map<String, String> urls = new LinkedHashMap<>();
         urls.put("bridge.marketplace.api-url", MICROSOFT.baseUrl() + "/api");
         urls.put("bridge.provisioning.url", PUBLISHER.baseUrl() + "/provisioning");
+        urls.put("bridge.billing.url", PUBLISHER.baseUrl() + "/billing");
+        urls.put("bridge.crm.url", PUBLISHER.baseUrl() + "/crm");
+        urls.put("bridge.salesforce.login-url", SALESFORCE.baseUrl());
+        urls.putAll(MicrosoftWebhook.settings(MICROSOFT, PUBLISHER));
         return urls;
     }
 
@@ -151,6 +158,27 @@ public abstract class BridgeTest {
     /** A JSON response. */
     public static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder json(int status, String body) {
         return aResponse().withStatus(status).withHeader("Content-Type", "application/json").withBody(body);
+    }
+
+    /** Billing and the CRM take every event unless a test stubs otherwise (provisioning's answer is each test's). */
+    private static WireMockServer startPublisher() {
+        WireMockServer server = start();
+        server.stubFor(post(urlPathEqualTo("/billing")).atPriority(9).willReturn(aResponse().withStatus(200)));
+        server.stubFor(post(urlPathEqualTo("/crm")).atPriority(9).willReturn(aResponse().withStatus(200)));
+        return server;
+    }
+
+    /** Salesforce grants a token by client credentials, on this server as instance, and takes every upsert. */
+    private static WireMockServer startSalesforce() {
+        WireMockServer server = start();
+        server.stubFor(post(urlPathEqualTo("/services/oauth2/token")).atPriority(9).willReturn(json(200, """
+                {"access_token":"salesforce-test-token","instance_url":"%s","id":"%s/id/00D000000000001AAA/005000000000001AAA",
+                 "token_type":"Bearer","issued_at":"1767225600000","signature":"c2lnbmF0dXJl"}
+                """.formatted(server.baseUrl(), server.baseUrl()))));
+        server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.patch(
+                com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching("/services/data/v[0-9.]+/sobjects/.*"))
+                .atPriority(9).willReturn(json(201, "{\"id\":\"a00000000000001AAA\",\"success\":true,\"errors\":[],\"created\":true}")));
+        return server;
     }
 
     private static WireMockServer start() {

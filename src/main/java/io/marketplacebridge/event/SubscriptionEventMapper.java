@@ -69,6 +69,26 @@ public class SubscriptionEventMapper {
         return body;
     }
 
+    /**
+     * The event of a webhook operation, as Get Operation and Get Subscription describe it: the operation id is the
+     * event id, so a redelivery or a second notification never makes a second side effect.
+     *
+     * @param type what happened: {@code PlanChanged}, {@code QuantityChanged}, {@code ChangeRejected},
+     *        {@code Reinstated}, {@code Suspended}, {@code Renewed}, {@code Unsubscribed} or {@code Unrecognized}
+     */
+    public Map<String, Object> fromOperation(@Variable("operation") Map<String, Object> operation,
+            @Variable("subscription") Map<String, Object> subscription, @Variable("eventType") String type,
+            @Header("bridgeCorrelationId") String correlationId) {
+        return event(String.valueOf(operation.get("id")), type, "webhook", subscription, operation, correlationId);
+    }
+
+    /** The body of Update Operation (3.11): {@code {"status": "Success"}} or {@code {"status": "Failure"}}. */
+    public Map<String, Object> operationUpdate(@Variable("decision") String decision) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", decision);
+        return body;
+    }
+
     Map<String, Object> event(String eventId, String type, String source, Map<String, Object> subscription,
             Map<String, Object> operation, String correlationId) {
         Map<String, Object> event = new LinkedHashMap<>();

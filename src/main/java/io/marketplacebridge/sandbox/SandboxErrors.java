@@ -43,7 +43,7 @@ final class SandboxErrors {
     }
 
     @Profile("sandbox")
-    @RestControllerAdvice(assignableTypes = {SandboxController.class, RecorderController.class})
+    @RestControllerAdvice(assignableTypes = {SandboxController.class, RecorderController.class, SandboxWebhooks.class})
     static class SandboxApiErrors {
 
         @ExceptionHandler(SimulatorException.class)

@@ -61,7 +61,7 @@ class BrokerDurabilityTest {
     private ConfigurableApplicationContext start() throws Exception {
         Map<String, String> settings = BridgeTest.applicationSettings();
         settings.put("server.port", "0");
-        settings.put("camel.springboot.name", "durability-test");
+        settings.put("camel.main.name", "durability-test");
         settings.put("bridge.broker.data-dir", dataDir.toString());
         // Enough attempts that the event is still being redelivered, not dead-lettered, when the bridge stops.
         settings.put("bridge.broker.max-delivery-attempts", "1000");

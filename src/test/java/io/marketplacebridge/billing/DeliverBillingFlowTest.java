@@ -1,0 +1,180 @@
+package io.marketplacebridge.billing;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.ok;
+import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.marketplacebridge.BridgeTest;
+import io.marketplacebridge.CanonicalEvents;
+import jakarta.jms.ConnectionFactory;
+import jakarta.jms.Message;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.apache.camel.ProducerTemplate;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/** deliver-billing.camel.yaml: every event to billing, once, in order per subscription, with dead letters. */
+class DeliverBillingFlowTest extends BridgeTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    ConnectionFactory connectionFactory;
+
+    @Autowired
+    ProducerTemplate producer;
+
+    @BeforeEach
+    void provisioningIsReady() {
+        PUBLISHER.stubFor(post(urlPathEqualTo("/provisioning")).atPriority(9).willReturn(ok()));
+    }
+
+    @Test
+    void purchasedAndActivatedReachBillingWithTheirEventIdAsIdempotencyKey() throws Exception {
+        String id = newSubscriptionId();
+
+        purchase(port, id);
+
+        await().atMost(WAIT).untilAsserted(() -> PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/billing"))
+                .withHeader("Idempotency-Key", equalTo("activated:" + id))
+                .withHeader("Content-Type", containing("application/json"))
+                .withRequestBody(matchingJsonPath("$.type", equalTo("Activated")))
+                .withRequestBody(matchingJsonPath("$.subscription.saasSubscriptionStatus", equalTo("Subscribed")))));
+        PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/billing"))
+                .withHeader("Idempotency-Key", equalTo("purchase:" + id))
+                .withRequestBody(matchingJsonPath("$.eventId", equalTo("purchase:" + id)))
+                .withRequestBody(matchingJsonPath("$.type", equalTo("Purchased")))
+                .withRequestBody(matchingJsonPath("$.subscription.planId", equalTo("basic")))
+                .withRequestBody(matchingJsonPath("$.subscription.quantity", equalTo("10"))));
+        List<LoggedRequest> delivered = PUBLISHER.findAll(postRequestedFor(urlPathEqualTo("/billing")).withRequestBody(containing(id)));
+        assertThat(delivered).allSatisfy(request -> {
+            assertThat(request.getHeaders().keys()).noneMatch(header -> header.startsWith("bridge") || header.startsWith("JMS"));
+            assertThat(request.containsHeader("Authorization")).isFalse();
+        });
+    }
+
+    @Test
+    void conflictMeansAlreadyAppliedAndIsNotRetried() {
+        String id = newSubscriptionId();
+        PUBLISHER.stubFor(post(urlPathEqualTo("/billing")).withRequestBody(containing(id)).atPriority(1)
+                .willReturn(aResponse().withStatus(409).withBody("{\"error\":\"already billed\"}")));
+
+        CanonicalEvents.publish(producer, "renew:" + id, "Renewed", id);
+
+        await().atMost(WAIT).untilAsserted(() -> PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/billing"))
+                .withHeader("Idempotency-Key", equalTo("renew:" + id))));
+        await().during(Duration.ofSeconds(1)).atMost(WAIT).untilAsserted(() -> {
+            PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/billing")).withRequestBody(containing(id)));
+            assertThat(deadLetters(connectionFactory, "billing", id)).isEmpty();
+        });
+    }
+
+    @Test
+    void refusalIsDeadLetteredAtOnceWithTheReason() throws Exception {
+        String id = newSubscriptionId();
+        PUBLISHER.stubFor(post(urlPathEqualTo("/billing")).withRequestBody(containing(id)).atPriority(1)
+                .willReturn(aResponse().withStatus(422).withBody("{\"error\":\"unknown plan\"}")));
+
+        CanonicalEvents.publish(producer, "plan:" + id, "PlanChanged", id);
+
+        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", id).isEmpty());
+        Message letter = deadLetters(connectionFactory, "billing", id).get(0);
+        assertThat(letter.getStringProperty("bridgeEventId")).isEqualTo("plan:" + id);
+        assertThat(letter.getStringProperty("bridgeFailureException")).endsWith("PermanentFailureException");
+        assertThat(letter.getStringProperty("bridgeFailureMessage")).contains("422", "unknown plan");
+        assertThat(letter.getStringProperty("bridgeFailureAttempts")).isEqualTo("1");
+        assertThat(letter.getStringProperty("bridgeFailureRoute")).isEqualTo("deliver-billing");
+        assertThat(letter.getStringProperty("bridgeFirstFailedAt")).isEqualTo(letter.getStringProperty("bridgeFailedAt"));
+        PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/billing")).withRequestBody(containing(id)));
+    }
+
+    @Test
+    void outageIsRedeliveredThenDelivered() {
+        String id = newSubscriptionId();
+        String scenario = "billing-" + id;
+        PUBLISHER.stubFor(post(urlPathEqualTo("/billing")).withRequestBody(containing(id)).atPriority(1)
+                .inScenario(scenario).whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(503)).willSetStateTo("throttled"));
+        PUBLISHER.stubFor(post(urlPathEqualTo("/billing")).withRequestBody(containing(id)).atPriority(1)
+                .inScenario(scenario).whenScenarioStateIs("throttled")
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "1")).willSetStateTo("up"));
+        PUBLISHER.stubFor(post(urlPathEqualTo("/billing")).withRequestBody(containing(id)).atPriority(1)
+                .inScenario(scenario).whenScenarioStateIs("up").willReturn(aResponse().withStatus(201)));
+
+        CanonicalEvents.publish(producer, "quantity:" + id, "QuantityChanged", id);
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(PUBLISHER.getAllScenarios().getScenarios().stream()
+                .filter(s -> s.getName().equals(scenario)).findFirst().orElseThrow().getState()).isEqualTo("up"));
+        await().atMost(WAIT).untilAsserted(() -> PUBLISHER.verify(3, postRequestedFor(urlPathEqualTo("/billing"))
+                .withHeader("Idempotency-Key", equalTo("quantity:" + id))));
+        await().during(Duration.ofSeconds(1)).atMost(WAIT).untilAsserted(() -> {
+            PUBLISHER.verify(3, postRequestedFor(urlPathEqualTo("/billing")).withRequestBody(containing(id)));
+            assertThat(deadLetters(connectionFactory, "billing", id)).isEmpty();
+        });
+    }
+
+    @Test
+    void billingDownDoesNotHoldBackTheOtherSystemsOrOtherSubscriptions() {
+        String down = newSubscriptionId();
+        String other = newSubscriptionId();
+        PUBLISHER.stubFor(post(urlPathEqualTo("/billing")).withRequestBody(containing(down)).atPriority(1)
+                .willReturn(aResponse().withStatus(503).withFixedDelay(1500)));
+
+        CanonicalEvents.publish(producer, "renew:" + down, "Renewed", down);
+        CanonicalEvents.publish(producer, "renew:" + other, "Renewed", other);
+
+        await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> {
+            PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/provisioning")).withHeader("Idempotency-Key", equalTo("renew:" + down)));
+            SALESFORCE.verify(1, patchRequestedFor(urlPathMatching("/services/data/.*/" + down)));
+            PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/billing")).withHeader("Idempotency-Key", equalTo("renew:" + other)));
+        });
+        assertThat(deadLetters(connectionFactory, "billing", down)).isEmpty();
+        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", down).isEmpty());
+        assertThat(deadLetters(connectionFactory, "provisioning", down)).isEmpty();
+        assertThat(deadLetters(connectionFactory, "crm", down)).isEmpty();
+    }
+
+    @Test
+    void eventsOfOneSubscriptionArriveInOrderWhileSubscriptionsRunInParallel() {
+        List<String> subscriptions = List.of(newSubscriptionId(), newSubscriptionId(), newSubscriptionId());
+        for (String id : subscriptions) {
+            PUBLISHER.stubFor(post(urlPathEqualTo("/billing")).withRequestBody(containing(id)).atPriority(1)
+                    .willReturn(aResponse().withStatus(200).withUniformRandomDelay(5, 80)));
+        }
+        List<String> sequence = IntStream.rangeClosed(1, 6).mapToObj(n -> "e" + n).toList();
+
+        for (String n : sequence) {
+            for (String id : subscriptions) {
+                CanonicalEvents.publish(producer, n + ":" + id, "QuantityChanged", id);
+            }
+        }
+
+        for (String id : subscriptions) {
+            await().atMost(WAIT).untilAsserted(() -> assertThat(billingKeys(id)).hasSize(sequence.size()));
+            assertThat(billingKeys(id)).containsExactlyElementsOf(sequence.stream().map(n -> n + ":" + id).toList());
+        }
+    }
+
+    private static List<String> billingKeys(String subscriptionId) {
+        return PUBLISHER.findAll(postRequestedFor(urlPathEqualTo("/billing")).withRequestBody(containing(subscriptionId)))
+                .stream().map(request -> request.getHeader("Idempotency-Key")).toList();
+    }
+}

@@ -1,0 +1,313 @@
+package io.marketplacebridge.broker;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.ok;
+import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.marketplacebridge.BridgeTest;
+import io.marketplacebridge.CanonicalEvents;
+import jakarta.jms.ConnectionFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.Base64;
+import java.util.stream.Stream;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.camel.ProducerTemplate;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/** dead-letters.camel.yaml: operators list, replay and discard dead letters, by API and from Hawtio (Jolokia). */
+class DeadLettersFlowTest extends BridgeTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ADMIN = "operator:test-admin-password";
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    ConnectionFactory connectionFactory;
+
+    @Autowired
+    ProducerTemplate producer;
+
+    @Autowired
+    EmbeddedActiveMQ broker;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void provisioningIsReady() {
+        PUBLISHER.stubFor(post(urlPathEqualTo("/provisioning")).atPriority(9).willReturn(ok()));
+    }
+
+    @Test
+    void adminEndpointsRefuseAnonymousCallsAndWrongPasswords() throws Exception {
+        HttpResponse<String> anonymous = send(HttpRequest.newBuilder(url("/api/admin/dead-letters")).GET(), null);
+        HttpResponse<String> wrong = send(HttpRequest.newBuilder(url("/api/admin/dead-letters")).GET(), "operator:guess");
+        HttpResponse<String> replay = send(HttpRequest.newBuilder(url("/api/admin/dead-letters/billing/replay"))
+                .POST(HttpRequest.BodyPublishers.noBody()), null);
+        HttpResponse<String> operator = send(HttpRequest.newBuilder(url("/api/admin/dead-letters")).GET(), ADMIN);
+
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(wrong.statusCode()).isEqualTo(401);
+        assertThat(replay.statusCode()).isEqualTo(401);
+        assertThat(operator.statusCode()).isEqualTo(200);
+        assertThat(operator.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+        assertThat(JSON.readTree(operator.body()).path("queues").findValuesAsText("queue"))
+                .containsExactly("marketplace.inbound", "marketplace.commands", "crm", "billing", "provisioning", "audit");
+    }
+
+    @Test
+    void countsAndListsDeadLettersWithTheirReasons() throws Exception {
+        String id = newSubscriptionId();
+        billingAnswers(id, 503);
+        int before = count("billing");
+
+        CanonicalEvents.publish(producer, "renew:" + id, "Renewed", id);
+
+        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", id).isEmpty());
+        assertThat(count("billing")).isEqualTo(before + 1);
+        JsonNode list = JSON.readTree(admin("GET", "/api/admin/dead-letters/billing?subscriptionId=" + id).body());
+        assertThat(list.path("deadLetterQueue").asText()).isEqualTo("DLQ.billing");
+        JsonNode letter = list.path("messages").get(0);
+        assertThat(letter.path("messageId").asText()).startsWith("ID:");
+        assertThat(letter.path("subscriptionId").asText()).isEqualTo(id);
+        assertThat(letter.path("eventId").asText()).isEqualTo("renew:" + id);
+        assertThat(letter.path("eventType").asText()).isEqualTo("Renewed");
+        JsonNode reason = letter.path("reason");
+        assertThat(reason.path("exception").asText()).isEqualTo(TransientFailureException.class.getName());
+        assertThat(reason.path("message").asText()).contains("HTTP 503");
+        assertThat(reason.path("endpoint").asText()).contains("/billing");
+        assertThat(reason.path("route").asText()).isEqualTo("deliver-billing");
+        assertThat(reason.path("attempts").asText()).isEqualTo("3");
+        assertThat(OffsetDateTime.parse(reason.path("firstFailedAt").asText()))
+                .isBefore(OffsetDateTime.parse(reason.path("failedAt").asText()));
+        assertThat(letter.path("body").path("eventId").asText()).isEqualTo("renew:" + id);
+        assertThat(letter.path("body").path("subscription").path("id").asText()).isEqualTo(id);
+    }
+
+    @Test
+    void replayAfterRecoveryDeliversOnceMoreToTheFailedSystemOnly() throws Exception {
+        String id = newSubscriptionId();
+        billingAnswers(id, 503);
+        CanonicalEvents.publish(producer, "renew:" + id, "Renewed", id);
+        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", id).isEmpty());
+        await().atMost(WAIT).until(() -> auditLines(id) == 1);
+        int billingCalls = billingCalls(id);
+        int provisioningCalls = PUBLISHER.findAll(postRequestedFor(urlPathEqualTo("/provisioning")).withRequestBody(containing(id))).size();
+        int crmCalls = SALESFORCE.findAll(patchRequestedFor(urlPathMatching("/services/data/.*/" + id))).size();
+        billingAnswers(id, 200);
+
+        HttpResponse<String> replay = admin("POST", "/api/admin/dead-letters/billing/replay?subscriptionId=" + id);
+
+        assertThat(replay.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(replay.body()).path("replayed").asInt()).isEqualTo(1);
+        await().atMost(WAIT).until(() -> billingCalls(id) == billingCalls + 1);
+        PUBLISHER.verify(billingCalls + 1, postRequestedFor(urlPathEqualTo("/billing"))
+                .withHeader("Idempotency-Key", equalTo("renew:" + id)));
+        await().during(Duration.ofSeconds(2)).atMost(WAIT).untilAsserted(() -> {
+            assertThat(billingCalls(id)).isEqualTo(billingCalls + 1);
+            assertThat(PUBLISHER.findAll(postRequestedFor(urlPathEqualTo("/provisioning")).withRequestBody(containing(id))))
+                    .hasSize(provisioningCalls);
+            assertThat(SALESFORCE.findAll(patchRequestedFor(urlPathMatching("/services/data/.*/" + id)))).hasSize(crmCalls);
+            assertThat(auditLines(id)).isEqualTo(1);
+            assertThat(deadLetters(connectionFactory, "billing", id)).isEmpty();
+        });
+    }
+
+    @Test
+    void replayByMessageIdTakesOnlyThatDeadLetter() throws Exception {
+        String first = newSubscriptionId();
+        String second = newSubscriptionId();
+        billingAnswers(first, 422);
+        billingAnswers(second, 422);
+        CanonicalEvents.publish(producer, "renew:" + first, "Renewed", first);
+        CanonicalEvents.publish(producer, "renew:" + second, "Renewed", second);
+        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", first).isEmpty()
+                && !deadLetters(connectionFactory, "billing", second).isEmpty());
+        String messageId = deadLetters(connectionFactory, "billing", first).get(0).getJMSMessageID();
+        billingAnswers(first, 200);
+        billingAnswers(second, 200);
+
+        HttpResponse<String> replay = admin("POST", "/api/admin/dead-letters/billing/replay",
+                "{\"messageIds\":[\"" + messageId + "\"]}");
+
+        assertThat(replay.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(replay.body()).path("messageIds").findValuesAsText("")).isEmpty();
+        assertThat(JSON.readTree(replay.body()).path("messageIds").get(0).asText()).isEqualTo(messageId);
+        await().atMost(WAIT).until(() -> billingCalls(first) == 2);
+        assertThat(deadLetters(connectionFactory, "billing", first)).isEmpty();
+        assertThat(deadLetters(connectionFactory, "billing", second)).hasSize(1);
+        assertThat(billingCalls(second)).isEqualTo(1);
+    }
+
+    @Test
+    void discardNeedsAReasonThenDeletesTheSelectedDeadLetters() throws Exception {
+        String id = newSubscriptionId();
+        billingAnswers(id, 422);
+        CanonicalEvents.publish(producer, "renew:" + id, "Renewed", id);
+        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", id).isEmpty());
+
+        HttpResponse<String> withoutReason = admin("DELETE", "/api/admin/dead-letters/billing?subscriptionId=" + id);
+        HttpResponse<String> withReason = admin("DELETE", "/api/admin/dead-letters/billing?subscriptionId=" + id
+                + "&reason=test%20subscription");
+
+        assertThat(withoutReason.statusCode()).isEqualTo(400);
+        assertThat(withoutReason.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(JSON.readTree(withoutReason.body()).path("detail").asText()).contains("reason");
+        assertThat(withReason.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(withReason.body()).path("discarded").asInt()).isEqualTo(1);
+        assertThat(deadLetters(connectionFactory, "billing", id)).isEmpty();
+        assertThat(billingCalls(id)).isEqualTo(1);
+    }
+
+    @Test
+    void unknownQueueIsANotFoundProblem() throws Exception {
+        HttpResponse<String> list = admin("GET", "/api/admin/dead-letters/ledger");
+        HttpResponse<String> replay = admin("POST", "/api/admin/dead-letters/ledger/replay");
+
+        assertThat(list.statusCode()).isEqualTo(404);
+        assertThat(list.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(JSON.readTree(list.body()).path("detail").asText()).contains("ledger", "billing");
+        assertThat(replay.statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void hawtioRetryOfADeadLetterDeliversToTheOriginalQueueOnly() throws Exception {
+        String id = newSubscriptionId();
+        billingAnswers(id, 422);
+        CanonicalEvents.publish(producer, "renew:" + id, "Renewed", id);
+        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", id).isEmpty());
+        await().atMost(WAIT).until(() -> auditLines(id) == 1);
+        int crmCalls = SALESFORCE.findAll(patchRequestedFor(urlPathMatching("/services/data/.*/" + id))).size();
+        billingAnswers(id, 200);
+        String queue = deadLetterQueueMBean("billing");
+        JsonNode listed = jolokia("{\"type\":\"exec\",\"mbean\":" + JSON.writeValueAsString(queue)
+                + ",\"operation\":\"listMessages(java.lang.String)\",\"arguments\":[\"bridgeSubscriptionId='" + id + "'\"]}");
+        long messageId = listed.path("value").get(0).path("messageID").asLong();
+
+        JsonNode retried = jolokia("{\"type\":\"exec\",\"mbean\":" + JSON.writeValueAsString(queue)
+                + ",\"operation\":\"retryMessage(long)\",\"arguments\":[" + messageId + "]}");
+
+        assertThat(retried.path("value").asBoolean()).isTrue();
+        await().atMost(WAIT).until(() -> billingCalls(id) == 2);
+        await().during(Duration.ofSeconds(2)).atMost(WAIT).untilAsserted(() -> {
+            assertThat(billingCalls(id)).isEqualTo(2);
+            assertThat(SALESFORCE.findAll(patchRequestedFor(urlPathMatching("/services/data/.*/" + id)))).hasSize(crmCalls);
+            assertThat(auditLines(id)).isEqualTo(1);
+            assertThat(deadLetters(connectionFactory, "billing", id)).isEmpty();
+        });
+    }
+
+    @Test
+    void hawtioAndJolokiaNeedTheAdminCredentialsAndShowTheBrokersQueues() throws Exception {
+        HttpResponse<String> anonymous = send(HttpRequest.newBuilder(url("/actuator/hawtio/")).GET(), null);
+        HttpResponse<String> console = send(HttpRequest.newBuilder(url("/actuator/hawtio/")).GET(), ADMIN);
+        HttpResponse<String> anonymousJolokia = send(HttpRequest.newBuilder(url("/actuator/jolokia/version")).GET(), null);
+
+        JsonNode count = jolokia("{\"type\":\"read\",\"mbean\":" + JSON.writeValueAsString(deadLetterQueueMBean("billing"))
+                + ",\"attribute\":\"MessageCount\"}");
+
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(console.statusCode()).isEqualTo(200);
+        assertThat(console.body()).containsIgnoringCase("hawtio");
+        assertThat(anonymousJolokia.statusCode()).isEqualTo(401);
+        assertThat(count.path("status").asInt()).isEqualTo(200);
+        assertThat(count.path("value").isNumber()).isTrue();
+    }
+
+    private String deadLetterQueueMBean(String queue) {
+        return "org.apache.activemq.artemis:broker=\"" + broker.getActiveMQServer().getConfiguration().getName()
+                + "\",component=addresses,address=\"DLA\",subcomponent=queues,routing-type=\"multicast\",queue=\"DLQ." + queue + "\"";
+    }
+
+    private JsonNode jolokia(String request) throws Exception {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(url("/actuator/jolokia"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(request)), ADMIN);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode answer = JSON.readTree(response.body());
+        assertThat(answer.path("status").asInt()).as(response.body()).isEqualTo(200);
+        return answer;
+    }
+
+    private static void billingAnswers(String subscriptionId, int status) {
+        PUBLISHER.stubFor(post(urlPathEqualTo("/billing")).withRequestBody(containing(subscriptionId)).atPriority(1)
+                .willReturn(aResponse().withStatus(status)));
+    }
+
+    private static int billingCalls(String subscriptionId) {
+        return PUBLISHER.findAll(postRequestedFor(urlPathEqualTo("/billing")).withRequestBody(containing(subscriptionId))).size();
+    }
+
+    private static long auditLines(String subscriptionId) throws Exception {
+        Path directory = BROKER_DIR.resolve("audit");
+        if (!Files.isDirectory(directory)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(directory)) {
+            long lines = 0;
+            for (Path file : files.toList()) {
+                try (Stream<String> content = Files.lines(file)) {
+                    lines += content.filter(line -> line.contains(subscriptionId)).count();
+                }
+            }
+            return lines;
+        }
+    }
+
+    private int count(String queue) throws Exception {
+        JsonNode counts = JSON.readTree(admin("GET", "/api/admin/dead-letters").body()).path("queues");
+        for (JsonNode entry : counts) {
+            if (entry.path("queue").asText().equals(queue)) {
+                return entry.path("messages").asInt();
+            }
+        }
+        throw new IllegalStateException("no count for " + queue);
+    }
+
+    private HttpResponse<String> admin(String method, String path) throws Exception {
+        return admin(method, path, null);
+    }
+
+    private HttpResponse<String> admin(String method, String path, String json) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(url(path))
+                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+        if (json != null) {
+            request.header("Content-Type", "application/json");
+        }
+        return send(request, ADMIN);
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request, String credentials) throws Exception {
+        if (credentials != null) {
+            request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private URI url(String path) {
+        return URI.create("http://localhost:" + port + path);
+    }
+}

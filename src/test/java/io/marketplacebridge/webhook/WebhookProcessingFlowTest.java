@@ -1,0 +1,298 @@
+package io.marketplacebridge.webhook;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.ok;
+import static com.github.tomakehurst.wiremock.client.WireMock.patch;
+import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.marketplacebridge.BridgeTest;
+import jakarta.jms.ConnectionFactory;
+import jakarta.jms.Message;
+import jakarta.jms.TextMessage;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/** webhook-processing.camel.yaml: stored notification → Get Operation → decision and acknowledgement → event. */
+class WebhookProcessingFlowTest extends BridgeTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    ConnectionFactory connectionFactory;
+
+    @BeforeEach
+    void provisioningIsReady() {
+        PUBLISHER.stubFor(post(urlPathEqualTo("/provisioning")).atPriority(9).willReturn(ok()));
+    }
+
+    @Test
+    void acceptedPlanChangeIsAcknowledgedSuccessAndPublishedAsPlanChanged() throws Exception {
+        String subscription = newSubscriptionId();
+        String operation = newOperationId();
+        stubOperation(subscription, operation, "ChangePlan", "InProgress", "pro", 10);
+        stubAcknowledgement(subscription, operation, 200);
+        stubSubscription(subscription, "Subscribed", "pro", 10);
+
+        assertThat(MicrosoftWebhook.call(port, MicrosoftWebhook.notification(operation, subscription, "ChangePlan", "pro", 10)).statusCode())
+                .isEqualTo(200);
+
+        await().atMost(WAIT).untilAsserted(() -> PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/provisioning"))
+                .withHeader("Idempotency-Key", equalTo(operation))
+                .withRequestBody(matchingJsonPath("$.type", equalTo("PlanChanged")))
+                .withRequestBody(matchingJsonPath("$.source", equalTo("webhook")))
+                .withRequestBody(matchingJsonPath("$.operation.planId", equalTo("pro")))
+                .withRequestBody(matchingJsonPath("$.subscription.planId", equalTo("pro")))));
+        MICROSOFT.verify(1, patchRequestedFor(operationPath(subscription, operation))
+                .withQueryParam("api-version", equalTo("2018-08-31"))
+                .withHeader("Authorization", equalTo("Bearer test-token"))
+                .withRequestBody(equalToJson("{\"status\":\"Success\"}")));
+        PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/decision")).withHeader("Idempotency-Key", equalTo(operation))
+                .withRequestBody(matchingJsonPath("$.action", equalTo("ChangePlan"))));
+    }
+
+    @Test
+    void quantityChangeThePublisherRejectsIsAcknowledgedFailureAndPublishedAsChangeRejected() throws Exception {
+        String subscription = newSubscriptionId();
+        String operation = newOperationId();
+        PUBLISHER.stubFor(post(urlPathEqualTo("/decision")).withHeader("Idempotency-Key", equalTo(operation))
+                .willReturn(aResponse().withStatus(422)));
+        stubOperation(subscription, operation, "ChangeQuantity", "InProgress", "basic", 500);
+        stubAcknowledgement(subscription, operation, 200);
+        stubSubscription(subscription, "Subscribed", "basic", 10);
+
+        assertThat(MicrosoftWebhook.call(port, MicrosoftWebhook.notification(operation, subscription, "ChangeQuantity", "basic", 500)).statusCode())
+                .isEqualTo(200);
+
+        await().atMost(WAIT).untilAsserted(() -> PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/provisioning"))
+                .withHeader("Idempotency-Key", equalTo(operation))
+                .withRequestBody(matchingJsonPath("$.type", equalTo("ChangeRejected")))
+                .withRequestBody(matchingJsonPath("$.operation.quantity", equalTo("500")))));
+        MICROSOFT.verify(1, patchRequestedFor(operationPath(subscription, operation)).withRequestBody(equalToJson("{\"status\":\"Failure\"}")));
+    }
+
+    @Test
+    void decisionEndpointThatFailsOrTimesOutAcceptsTheChange() throws Exception {
+        String subscription = newSubscriptionId();
+        String failing = newOperationId();
+        String slow = newOperationId();
+        PUBLISHER.stubFor(post(urlPathEqualTo("/decision")).withHeader("Idempotency-Key", equalTo(failing))
+                .willReturn(aResponse().withStatus(500)));
+        PUBLISHER.stubFor(post(urlPathEqualTo("/decision")).withHeader("Idempotency-Key", equalTo(slow))
+                .willReturn(aResponse().withStatus(409).withFixedDelay(6000)));
+        stubOperation(subscription, failing, "ChangeQuantity", "InProgress", "basic", 20);
+        stubOperation(subscription, slow, "ChangeQuantity", "InProgress", "basic", 30);
+        stubAcknowledgement(subscription, failing, 200);
+        stubAcknowledgement(subscription, slow, 200);
+        stubSubscription(subscription, "Subscribed", "basic", 30);
+
+        MicrosoftWebhook.call(port, MicrosoftWebhook.notification(failing, subscription, "ChangeQuantity", "basic", 20));
+        MicrosoftWebhook.call(port, MicrosoftWebhook.notification(slow, subscription, "ChangeQuantity", "basic", 30));
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            MICROSOFT.verify(1, patchRequestedFor(operationPath(subscription, failing)).withRequestBody(equalToJson("{\"status\":\"Success\"}")));
+            MICROSOFT.verify(1, patchRequestedFor(operationPath(subscription, slow)).withRequestBody(equalToJson("{\"status\":\"Success\"}")));
+        });
+        await().atMost(WAIT).untilAsserted(() -> assertThat(eventTypesAtProvisioning(subscription))
+                .containsExactly("QuantityChanged", "QuantityChanged"));
+    }
+
+    @Test
+    void reinstateIsAcknowledgedSuccessAndPublishedAsReinstated() throws Exception {
+        String subscription = newSubscriptionId();
+        String operation = newOperationId();
+        stubOperation(subscription, operation, "Reinstate", "InProgress", "basic", 10);
+        stubAcknowledgement(subscription, operation, 200);
+        stubSubscription(subscription, "Subscribed", "basic", 10);
+
+        MicrosoftWebhook.call(port, MicrosoftWebhook.notification(operation, subscription, "Reinstate", "basic", 10));
+
+        await().atMost(WAIT).untilAsserted(() -> PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/provisioning"))
+                .withHeader("Idempotency-Key", equalTo(operation))
+                .withRequestBody(matchingJsonPath("$.type", equalTo("Reinstated")))
+                .withRequestBody(matchingJsonPath("$.subscription.saasSubscriptionStatus", equalTo("Subscribed")))));
+        MICROSOFT.verify(1, patchRequestedFor(operationPath(subscription, operation)).withRequestBody(equalToJson("{\"status\":\"Success\"}")));
+        PUBLISHER.verify(0, postRequestedFor(urlPathEqualTo("/decision")).withHeader("Idempotency-Key", equalTo(operation)));
+    }
+
+    @Test
+    void renewSuspendAndUnsubscribeArePublishedInOrderWithoutAcknowledgement() throws Exception {
+        String subscription = newSubscriptionId();
+        String renew = newOperationId();
+        String suspend = newOperationId();
+        String unsubscribe = newOperationId();
+        stubOperation(subscription, renew, "Renew", "Succeeded", "basic", 10);
+        stubOperation(subscription, suspend, "Suspend", "Succeeded", "basic", 10);
+        stubOperation(subscription, unsubscribe, "Unsubscribe", "Succeeded", "basic", 10);
+        stubSubscription(subscription, "Unsubscribed", "basic", 10);
+
+        for (String[] notification : List.of(new String[] {renew, "Renew"}, new String[] {suspend, "Suspend"},
+                new String[] {unsubscribe, "Unsubscribe"})) {
+            assertThat(MicrosoftWebhook.call(port, MicrosoftWebhook.notification(notification[0], subscription, notification[1], null, null))
+                    .statusCode()).isEqualTo(200);
+        }
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(eventTypesAtProvisioning(subscription))
+                .containsExactly("Renewed", "Suspended", "Unsubscribed"));
+        assertThat(idempotencyKeysAtProvisioning(subscription)).containsExactly(renew, suspend, unsubscribe);
+        MICROSOFT.verify(0, patchRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + subscription + "/operations/" + renew)));
+        MICROSOFT.verify(0, patchRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + subscription + "/operations/" + suspend)));
+        MICROSOFT.verify(0, patchRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + subscription + "/operations/" + unsubscribe)));
+    }
+
+    @Test
+    void acknowledgementIsSentWhenTheApiThrottlesOnce() throws Exception {
+        String subscription = newSubscriptionId();
+        String operation = newOperationId();
+        String scenario = "throttled-" + operation;
+        stubOperation(subscription, operation, "ChangePlan", "InProgress", "pro", 10);
+        MICROSOFT.stubFor(patch(operationPath(subscription, operation)).inScenario(scenario).whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "1")).willSetStateTo("calm"));
+        MICROSOFT.stubFor(patch(operationPath(subscription, operation)).inScenario(scenario).whenScenarioStateIs("calm")
+                .willReturn(ok()));
+        stubSubscription(subscription, "Subscribed", "pro", 10);
+
+        MicrosoftWebhook.call(port, MicrosoftWebhook.notification(operation, subscription, "ChangePlan", "pro", 10));
+
+        await().atMost(WAIT).untilAsserted(() -> PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/provisioning"))
+                .withHeader("Idempotency-Key", equalTo(operation))
+                .withRequestBody(matchingJsonPath("$.type", equalTo("PlanChanged")))));
+        List<LoggedRequest> patches = MICROSOFT.findAll(patchRequestedFor(operationPath(subscription, operation)));
+        assertThat(patches).hasSize(2);
+        assertThat(Duration.between(patches.get(0).getLoggedDate().toInstant(), patches.get(1).getLoggedDate().toInstant()))
+                .isGreaterThanOrEqualTo(Duration.ofMillis(900));
+    }
+
+    @Test
+    void changeMicrosoftAlreadySettledIsNotAcknowledgedAgain() throws Exception {
+        String subscription = newSubscriptionId();
+        String accepted = newOperationId();
+        String failed = newOperationId();
+        stubOperation(subscription, accepted, "ChangePlan", "Succeeded", "pro", 10);
+        stubOperation(subscription, failed, "ChangeQuantity", "Failed", "pro", 99);
+        stubSubscription(subscription, "Subscribed", "pro", 10);
+
+        MicrosoftWebhook.call(port, MicrosoftWebhook.notification(accepted, subscription, "ChangePlan", "pro", 10));
+        MicrosoftWebhook.call(port, MicrosoftWebhook.notification(failed, subscription, "ChangeQuantity", "pro", 99));
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(eventTypesAtProvisioning(subscription))
+                .containsExactly("PlanChanged", "ChangeRejected"));
+        MICROSOFT.verify(0, patchRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + subscription + "/operations/" + accepted)));
+        MICROSOFT.verify(0, patchRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + subscription + "/operations/" + failed)));
+    }
+
+    @Test
+    void conflictOnTheAcknowledgementIsFinal() throws Exception {
+        String subscription = newSubscriptionId();
+        String operation = newOperationId();
+        stubOperation(subscription, operation, "ChangePlan", "InProgress", "pro", 10);
+        stubAcknowledgement(subscription, operation, 409);
+        stubSubscription(subscription, "Subscribed", "pro", 10);
+
+        MicrosoftWebhook.call(port, MicrosoftWebhook.notification(operation, subscription, "ChangePlan", "pro", 10));
+
+        await().atMost(WAIT).untilAsserted(() -> PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/provisioning"))
+                .withHeader("Idempotency-Key", equalTo(operation))));
+        MICROSOFT.verify(1, patchRequestedFor(operationPath(subscription, operation)));
+        assertThat(deadLetters(connectionFactory, "marketplace.inbound", subscription)).isEmpty();
+    }
+
+    @Test
+    void notificationContradictingGetOperationIsDeadLetteredWithoutEvent() throws Exception {
+        String subscription = newSubscriptionId();
+        String operation = newOperationId();
+        stubOperation(subscription, operation, "ChangePlan", "InProgress", "enterprise", 10);
+        stubAcknowledgement(subscription, operation, 200);
+        stubSubscription(subscription, "Subscribed", "basic", 10);
+
+        assertThat(MicrosoftWebhook.call(port, MicrosoftWebhook.notification(operation, subscription, "ChangePlan", "pro", 10)).statusCode())
+                .isEqualTo(200);
+
+        List<Message> deadLetters = await().atMost(WAIT).until(() -> deadLettersOf(operation), list -> !list.isEmpty());
+        Message deadLetter = deadLetters.get(0);
+        assertThat(deadLetter.getStringProperty("bridgeFailureMessage")).contains("planId pro", "enterprise");
+        assertThat(deadLetter.getStringProperty("bridgeFailureException")).endsWith("PermanentFailureException");
+        assertThat(deadLetter.getStringProperty("bridgeAction")).isEqualTo("ChangePlan");
+        assertThat(deadLetter.getStringProperty("JMSXGroupID")).isEqualTo(subscription);
+        assertThat(deadLetter.propertyExists("Authorization")).isFalse();
+        assertThat(((TextMessage) deadLetter).getText()).contains("\"aFieldMicrosoftAddedLater\"", "\"planId\":\"pro\"");
+        MICROSOFT.verify(0, patchRequestedFor(operationPath(subscription, operation)));
+        assertThat(PUBLISHER.findAll(postRequestedFor(urlPathEqualTo("/provisioning")).withHeader("Idempotency-Key", equalTo(operation))))
+                .isEmpty();
+    }
+
+    @Test
+    void operationMicrosoftDoesNotKnowIsDeadLetteredWithoutEvent() throws Exception {
+        String subscription = newSubscriptionId();
+        String operation = newOperationId();
+        MICROSOFT.stubFor(get(operationPath(subscription, operation)).willReturn(json(404, "{\"error\":\"not found\"}")));
+
+        assertThat(MicrosoftWebhook.call(port, MicrosoftWebhook.notification(operation, subscription, "Suspend", null, null)).statusCode())
+                .isEqualTo(200);
+
+        List<Message> deadLetters = await().atMost(WAIT).until(() -> deadLettersOf(operation), list -> !list.isEmpty());
+        assertThat(deadLetters.get(0).getStringProperty("bridgeFailureMessage")).contains("does not know operation " + operation);
+        assertThat(PUBLISHER.findAll(postRequestedFor(urlPathEqualTo("/provisioning")).withHeader("Idempotency-Key", equalTo(operation))))
+                .isEmpty();
+    }
+
+    static String newOperationId() {
+        return UUID.randomUUID().toString();
+    }
+
+    static com.github.tomakehurst.wiremock.matching.UrlPathPattern operationPath(String subscription, String operation) {
+        return urlPathEqualTo("/api/saas/subscriptions/" + subscription + "/operations/" + operation);
+    }
+
+    /** Get Operation (3.10) answers with this operation. */
+    static void stubOperation(String subscription, String operation, String action, String status, String planId, Integer quantity) {
+        MICROSOFT.stubFor(get(operationPath(subscription, operation)).willReturn(json(200, """
+                {"id":"%s","activityId":"a-1","subscriptionId":"%s","offerId":"bridge-offer","publisherId":"contoso",
+                 "planId":"%s","quantity":%s,"action":"%s","timeStamp":"2026-11-02T10:15:00Z","status":"%s",
+                 "errorStatusCode":"","errorMessage":""}
+                """.formatted(operation, subscription, planId, quantity, action, status))));
+    }
+
+    /** Update Operation (3.11) answers with this status. */
+    static void stubAcknowledgement(String subscription, String operation, int status) {
+        MICROSOFT.stubFor(patch(operationPath(subscription, operation)).willReturn(aResponse().withStatus(status)));
+    }
+
+    private List<Message> deadLettersOf(String operation) {
+        return new org.springframework.jms.core.JmsTemplate(connectionFactory).browseSelected("DLA::DLQ.marketplace.inbound",
+                "bridgeOperationId = '" + operation + "'",
+                (session, browser) -> java.util.Collections.list(browser.getEnumeration()).stream().map(Message.class::cast).toList());
+    }
+
+    static List<String> eventTypesAtProvisioning(String subscription) {
+        return provisioningRequests(subscription).stream()
+                .map(request -> com.jayway.jsonpath.JsonPath.<String>read(request.getBodyAsString(), "$.type")).toList();
+    }
+
+    static List<String> idempotencyKeysAtProvisioning(String subscription) {
+        return provisioningRequests(subscription).stream().map(request -> request.getHeader("Idempotency-Key")).toList();
+    }
+
+    private static List<LoggedRequest> provisioningRequests(String subscription) {
+        return PUBLISHER.findAll(postRequestedFor(urlPathEqualTo("/provisioning"))
+                .withRequestBody(matchingJsonPath("$.subscription.id", equalTo(subscription))));
+    }
+}
