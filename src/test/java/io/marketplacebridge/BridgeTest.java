@@ -160,9 +160,10 @@ public abstract class BridgeTest {
         return aResponse().withStatus(status).withHeader("Content-Type", "application/json").withBody(body);
     }
 
-    /** Billing and the CRM take every event unless a test stubs otherwise (provisioning's answer is each test's). */
+    /** Provisioning, billing and the CRM take every event unless a test stubs another answer for its subscription. */
     private static WireMockServer startPublisher() {
         WireMockServer server = start();
+        server.stubFor(post(urlPathEqualTo("/provisioning")).atPriority(9).willReturn(aResponse().withStatus(200)));
         server.stubFor(post(urlPathEqualTo("/billing")).atPriority(9).willReturn(aResponse().withStatus(200)));
         server.stubFor(post(urlPathEqualTo("/crm")).atPriority(9).willReturn(aResponse().withStatus(200)));
         return server;

@@ -1,8 +1,5 @@
 package io.marketplacebridge.audit;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.ok;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -19,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.camel.ProducerTemplate;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -36,11 +32,6 @@ class DeliverAuditFlowTest extends BridgeTest {
 
     @Autowired
     ProducerTemplate producer;
-
-    @BeforeEach
-    void provisioningIsReady() {
-        PUBLISHER.stubFor(post(urlPathEqualTo("/provisioning")).atPriority(9).willReturn(ok()));
-    }
 
     @Test
     void purchaseAndActivationAreAuditedAsOneJsonLineEach() throws Exception {

@@ -3,7 +3,6 @@ package io.marketplacebridge.broker;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
-import static com.github.tomakehurst.wiremock.client.WireMock.ok;
 import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
@@ -30,7 +29,6 @@ import java.util.Base64;
 import java.util.stream.Stream;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.camel.ProducerTemplate;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -55,11 +53,6 @@ class DeadLettersFlowTest extends BridgeTest {
     EmbeddedActiveMQ broker;
 
     private final HttpClient http = HttpClient.newHttpClient();
-
-    @BeforeEach
-    void provisioningIsReady() {
-        PUBLISHER.stubFor(post(urlPathEqualTo("/provisioning")).atPriority(9).willReturn(ok()));
-    }
 
     @Test
     void adminEndpointsRefuseAnonymousCallsAndWrongPasswords() throws Exception {

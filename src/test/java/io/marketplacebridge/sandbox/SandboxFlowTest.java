@@ -4,55 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.test.context.ActiveProfiles;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The sandbox end to end, as a new user meets it: the whole bridge in the {@code sandbox} profile, calling the
- * in-process marketplace simulator and the recording endpoints over real HTTP, with the real embedded broker.
- * The sandbox's URLs are built from {@code server.port}, so this context runs on a fixed free port
- * ({@code DEFINED_PORT}) rather than port 0.
+ * The sandbox end to end, as a new user meets it: buy, land, activate, with the recording systems answering as
+ * told.
  */
-@CamelSpringBootTest
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT)
-@ActiveProfiles("sandbox")
-class SandboxFlowTest {
+class SandboxFlowTest extends SandboxTest {
 
-    private static final int PORT = freePort();
-    private static final String BASE = "http://localhost:" + PORT;
     private static final String FULFILLMENT_API = BASE + "/sandbox/marketplace/api/saas/subscriptions";
     private static final String API_VERSION = "api-version=2018-08-31";
     private static final String BEARER = "Bearer sandbox-not-a-secret";
-    private static final Duration WAIT = Duration.ofSeconds(20);
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private final HttpClient http = HttpClient.newHttpClient();
-
-    @DynamicPropertySource
-    static void sandboxOnAFixedPort(DynamicPropertyRegistry registry) {
-        registry.add("server.port", () -> PORT);
-        registry.add("bridge.broker.data-dir",
-                () -> Path.of("target", "sandbox-test-broker", UUID.randomUUID().toString()).toString());
-    }
 
     @AfterEach
     void everySystemAnswers200Again() throws Exception {
@@ -323,25 +293,5 @@ class SandboxFlowTest {
         all[1] = BEARER;
         System.arraycopy(headers, 0, all, 2, headers.length);
         return send(method, FULFILLMENT_API + path + "?" + API_VERSION, body, all);
-    }
-
-    private HttpResponse<String> send(String method, String url, String body, String... headers) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
-            request.header("Content-Type", "application/json");
-        }
-        for (int i = 0; i < headers.length; i += 2) {
-            request.header(headers[i], headers[i + 1]);
-        }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

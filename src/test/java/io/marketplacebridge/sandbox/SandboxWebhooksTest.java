@@ -4,48 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.test.context.ActiveProfiles;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The sandbox's webhooks end to end: the simulator starts an action on Microsoft's side, signs its webhook call with
  * its own Entra ID key, the bridge checks that token for real, verifies the operation through the simulated
  * Fulfillment API, acknowledges it there, and the publisher's recording systems receive the event.
  */
-@CamelSpringBootTest
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT)
-@ActiveProfiles("sandbox")
-class SandboxWebhooksTest {
+class SandboxWebhooksTest extends SandboxTest {
 
-    private static final int PORT = freePort();
-    private static final String BASE = "http://localhost:" + PORT;
-    private static final Duration WAIT = Duration.ofSeconds(20);
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private final HttpClient http = HttpClient.newHttpClient();
-
-    @DynamicPropertySource
-    static void sandboxOnAFixedPort(DynamicPropertyRegistry registry) {
-        registry.add("server.port", () -> PORT);
-        registry.add("bridge.broker.data-dir",
-                () -> Path.of("target", "sandbox-webhooks-test-broker", UUID.randomUUID().toString()).toString());
-    }
 
     @Test
     void planChangeFromMicrosoftIsAcknowledgedAppliedAndDelivered() throws Exception {
@@ -176,25 +147,5 @@ class SandboxWebhooksTest {
 
     private JsonNode provisioning(String id) throws Exception {
         return JSON.readTree(send("GET", BASE + "/sandbox/deliveries?system=provisioning&subscriptionId=" + id, null).body());
-    }
-
-    private HttpResponse<String> send(String method, String url, String body, String... headers) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
-            request.header("Content-Type", "application/json");
-        }
-        for (int i = 0; i < headers.length; i += 2) {
-            request.header(headers[i], headers[i + 1]);
-        }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

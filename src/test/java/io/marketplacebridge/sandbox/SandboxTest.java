@@ -1,0 +1,64 @@
+package io.marketplacebridge.sandbox;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The sandbox as a new user meets it: the whole bridge in the {@code sandbox} profile, calling the in-process
+ * marketplace simulator and the recording endpoints over real HTTP, with the real embedded broker. The sandbox's
+ * URLs are built from {@code server.port}, so the context runs on a fixed free port ({@code DEFINED_PORT}) rather
+ * than port 0. The sandbox test classes share this one context.
+ */
+@CamelSpringBootTest
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT)
+@ActiveProfiles("sandbox")
+abstract class SandboxTest {
+
+    static final int PORT = freePort();
+    static final String BASE = "http://localhost:" + PORT;
+    static final Duration WAIT = Duration.ofSeconds(20);
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path BROKER_DIR = Path.of("target", "sandbox-test-broker", UUID.randomUUID().toString());
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @DynamicPropertySource
+    static void sandboxOnAFixedPort(DynamicPropertyRegistry registry) {
+        registry.add("server.port", () -> PORT);
+        registry.add("bridge.broker.data-dir", BROKER_DIR::toString);
+    }
+
+    /** An HTTP call to the sandbox; {@code headers} are name, value pairs. */
+    HttpResponse<String> send(String method, String url, String body, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+        }
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
