@@ -61,7 +61,9 @@ class EmbeddedBrokerConfiguration {
         config.addAcceptorConfiguration("in-vm", "vm://" + serverId);
         config.addAddressSetting("#", new AddressSettings()
                 .setDeadLetterAddress(SimpleString.of(DEAD_LETTER_ADDRESS))
-                .setAutoCreateDeadLetterResources(true)
+                // The DLQ.<queue> queues are declared below: auto-creation would add DLQ.marketplace.events
+                // (filtered on the address), keeping a copy of every event dead letter that nothing reads.
+                .setAutoCreateDeadLetterResources(false)
                 .setDeadLetterQueuePrefix(SimpleString.of(DEAD_LETTER_PREFIX))
                 // The routes dead-letter on the last attempt themselves, with the reason; the broker's own
                 // limit is one higher so it only acts when a consumer died before it could.
