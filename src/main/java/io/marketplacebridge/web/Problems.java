@@ -52,7 +52,8 @@ public class Problems {
         return problem(503, "The bridge could not handle the request now; try again later.");
     }
 
-    static String problem(int status, String detail) {
+    /** An RFC 9457 problem body with the given status and detail. */
+    public static String problem(int status, String detail) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", "about:blank");
         body.put("title", org.springframework.http.HttpStatus.valueOf(status).getReasonPhrase());

@@ -25,11 +25,13 @@ import io.marketplacebridge.BridgeTest;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.Message;
 import jakarta.jms.TextMessage;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -141,6 +143,41 @@ class WebhookIntakeFlowTest extends BridgeTest {
         assertThat(answer.statusCode()).isEqualTo(413);
         assertThat(answer.body()).contains("\"status\":413");
         MICROSOFT.verify(0, getRequestedFor(operationPath(subscription, operation)));
+    }
+
+    @Test
+    void hugeOrChunkedNotificationOverTheLimitGets413BeforeItIsRead() throws Exception {
+        byte[] declared = new byte[8 * 1024 * 1024];
+        byte[] chunked = new byte[200 * 1024];
+        HttpClient http = HttpClient.newHttpClient();
+        URI webhook = URI.create("http://localhost:" + port + "/api/webhook");
+
+        HttpResponse<String> big = http.send(HttpRequest.newBuilder(webhook).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + MicrosoftWebhook.token())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(declared)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> streamed = http.send(HttpRequest.newBuilder(webhook).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + MicrosoftWebhook.token())
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(chunked))).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(big.statusCode()).isEqualTo(413);
+        assertThat(big.body()).contains("\"status\":413");
+        assertThat(streamed.statusCode()).isEqualTo(413);
+    }
+
+    @Test
+    void chunkedNotificationWithinTheLimitIsStored() throws Exception {
+        String subscription = newSubscriptionId();
+        String operation = newOperationId();
+        byte[] body = notification(operation, subscription, "Renew", "basic", 10).getBytes(StandardCharsets.UTF_8);
+
+        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/webhook"))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + MicrosoftWebhook.token())
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.body()).contains(operation);
     }
 
     @Test
