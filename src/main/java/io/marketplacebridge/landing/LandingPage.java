@@ -33,9 +33,15 @@ public class LandingPage {
         String note = reseller
                 ? "<p class=\"csp\">Bought through a reseller (CSP): the purchaser and the user of the subscription differ.</p>"
                 : "";
-        return page("Thank you for your purchase", "<p>We are setting up your account. The subscription becomes active"
-                + " as soon as it is ready; you do not need to keep this page open.</p>" + note
-                + "<table>" + rows + "</table>");
+        String table = note + "<table>" + rows + "</table>";
+        return switch (String.valueOf(subscription.get("saasSubscriptionStatus"))) {
+            case "Subscribed", "Suspended" -> page("Your subscription", "<p>This subscription is set up. Manage its users"
+                    + " and settings in your account.</p>" + table);
+            case "Unsubscribed" -> page("This subscription has ended", "<p>It was cancelled and cannot be reactivated;"
+                    + " buy a new one in the marketplace.</p>" + table);
+            default -> page("Thank you for your purchase", "<p>We are setting up your account. The subscription becomes"
+                    + " active as soon as it is ready; you do not need to keep this page open.</p>" + table);
+        };
     }
 
     /** The status for a Fulfillment API failure: Microsoft's 400 (bad or expired token) and 404 pass through. */

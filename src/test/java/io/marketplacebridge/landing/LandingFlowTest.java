@@ -99,6 +99,22 @@ class LandingFlowTest extends BridgeTest {
     }
 
     @Test
+    void manageAccountOnAnActiveSubscriptionShowsItWithoutAnotherActivation() throws Exception {
+        String id = newSubscriptionId();
+        String subscription = subscriptionJson(id, "Subscribed", "basic", 10, "tenant-a", "tenant-a");
+        MICROSOFT.stubFor(resolve("manage-" + id).willReturn(json(200, "{\"id\":\"" + id + "\",\"subscription\":" + subscription + "}")));
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id)).willReturn(json(200, subscription)));
+
+        HttpResponse<String> page = land("manage-" + id);
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("Your subscription", "Fabrikam HR").doesNotContain("Thank you for your purchase");
+        await().atMost(WAIT).untilAsserted(() -> PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/provisioning"))
+                .withHeader("Idempotency-Key", equalTo("purchase:" + id))));
+        MICROSOFT.verify(0, postRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + id + "/activate")));
+    }
+
+    @Test
     void encodedPlusAndSlashReachMicrosoftIntact() throws Exception {
         String id = newSubscriptionId();
         MICROSOFT.stubFor(resolve("ab+cd/ef=" + id).willReturn(json(200, resolved(id))));
