@@ -68,9 +68,10 @@ class EmbeddedBrokerConfiguration {
                 // The routes dead-letter on the last attempt themselves, with the reason; the broker's own
                 // limit is one higher so it only acts when a consumer died before it could.
                 .setMaxDeliveryAttempts(broker.maxDeliveryAttempts() + 1)
-                .setRedeliveryDelay(broker.redeliveryDelay().toMillis())
-                .setRedeliveryMultiplier(broker.redeliveryMultiplier())
-                .setMaxRedeliveryDelay(broker.maxRedeliveryDelay().toMillis())
+                // A rolled-back message goes back to the head of its queue at once: the consumer waits out the
+                // back-off before it rolls back (RedeliveryBackoff), so later messages of its subscription cannot
+                // overtake it, as they would a message the broker holds back for a redelivery delay.
+                .setRedeliveryDelay(0)
                 .setAutoCreateQueues(false)
                 .setAutoCreateAddresses(false));
 

@@ -10,7 +10,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
 import org.springframework.jms.connection.CachingConnectionFactory;
-import org.springframework.jms.connection.JmsTransactionManager;
 
 /**
  * The Camel {@code jms} component on Artemis: embedded (in-VM) or external by {@code bridge.broker.url}. There is
@@ -44,15 +43,16 @@ class JmsConfiguration {
         return caching;
     }
 
-    @Bean
-    JmsTransactionManager jmsTransactionManager(ConnectionFactory jmsConnectionFactory) {
-        return new JmsTransactionManager(jmsConnectionFactory);
-    }
-
     @Bean("jms")
-    JmsComponent jmsComponent(ConnectionFactory jmsConnectionFactory, JmsTransactionManager jmsTransactionManager) {
+    JmsComponent jmsComponent(ConnectionFactory jmsConnectionFactory) {
         JmsComponent jms = JmsComponent.jmsComponent(jmsConnectionFactory);
-        jms.setTransactionManager(jmsTransactionManager);
+        // Transacted consumers use their own session's local transaction, with no transaction manager: the listener
+        // exposes that session, so what a route sends while it handles a message (the next event, a command, a dead
+        // letter) commits or rolls back with the message it consumed. And the consumer lives as long as the
+        // listener: Artemis pins a message group (one subscription) to a consumer, which a consumer created per
+        // receive (Spring's way under a transaction manager) would scatter.
+        jms.setLazyCreateTransactionManager(false);
+        jms.getConfiguration().setCacheLevelName("CACHE_CONSUMER");
         // Our messages are events, not requests: never wait for a reply on a temporary queue.
         jms.setDisableReplyTo(true);
         jms.setDeliveryPersistent(true);

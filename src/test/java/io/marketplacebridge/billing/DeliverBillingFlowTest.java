@@ -166,6 +166,22 @@ class DeliverBillingFlowTest extends BridgeTest {
         }
     }
 
+    @Test
+    void orderOfOneSubscriptionHoldsAcrossARedelivery() {
+        String id = newSubscriptionId();
+        String scenario = "order-" + id;
+        PUBLISHER.stubFor(post(urlPathEqualTo("/billing")).withRequestBody(containing("\"first:" + id)).atPriority(1)
+                .inScenario(scenario).whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(503)).willSetStateTo("recovered"));
+
+        CanonicalEvents.publish(producer, "first:" + id, "QuantityChanged", id);
+        CanonicalEvents.publish(producer, "second:" + id, "QuantityChanged", id);
+        CanonicalEvents.publish(producer, "third:" + id, "QuantityChanged", id);
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(billingKeys(id)).hasSize(4));
+        assertThat(billingKeys(id)).containsExactly("first:" + id, "first:" + id, "second:" + id, "third:" + id);
+    }
+
     private static List<String> billingKeys(String subscriptionId) {
         return PUBLISHER.findAll(postRequestedFor(urlPathEqualTo("/billing")).withRequestBody(containing(subscriptionId)))
                 .stream().map(request -> request.getHeader("Idempotency-Key")).toList();

@@ -35,7 +35,6 @@ import org.apache.activemq.artemis.core.config.FileDeploymentManager;
 import org.apache.activemq.artemis.core.config.impl.FileConfiguration;
 import org.apache.activemq.artemis.core.config.impl.SecurityConfiguration;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
-import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.activemq.artemis.spi.core.security.ActiveMQJAASSecurityManager;
 import org.apache.activemq.artemis.spi.core.security.jaas.InVMLoginModule;
@@ -226,9 +225,6 @@ class ExternalBrokerTest {
                 .setNodeManagerLockDirectory(dir)
                 // Other test contexts' embedded brokers in this JVM register MBeans under the same broker name.
                 .setJMXManagementEnabled(false);
-        // The file's back-off (2 s doubling) would make the broker's own dead-lettering take a minute.
-        AddressSettings all = file.getAddressSettings().get("#");
-        all.setRedeliveryDelay(100).setMaxRedeliveryDelay(1000);
         return file;
     }
 

@@ -1,0 +1,27 @@
+package io.marketplacebridge.broker;
+
+import org.apache.camel.ExchangeProperty;
+import org.springframework.stereotype.Component;
+
+/**
+ * How long a queue consumer waits after a failed attempt before it rolls the message back for the next one:
+ * {@code bridge.broker.redelivery-delay}, times {@code redelivery-multiplier} per further attempt, at most
+ * {@code max-redelivery-delay}. The consumer waits rather than the broker so that the message keeps its place at the
+ * head of the queue and the later messages of its subscription stay behind it.
+ */
+@Component
+public class RedeliveryBackoff {
+
+    private final BrokerProperties broker;
+
+    public RedeliveryBackoff(BrokerProperties broker) {
+        this.broker = broker;
+    }
+
+    /** The wait after failed attempt {@code attempt} (1 for the first delivery). */
+    public long millis(@ExchangeProperty("bridgeDeliveryCount") Integer attempt) {
+        int failed = attempt == null || attempt < 1 ? 1 : attempt;
+        double delay = broker.redeliveryDelay().toMillis() * Math.pow(broker.redeliveryMultiplier(), failed - 1);
+        return (long) Math.min(delay, broker.maxRedeliveryDelay().toMillis());
+    }
+}
