@@ -30,6 +30,8 @@ import java.util.List;
 import java.util.UUID;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jms.core.JmsTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -88,6 +90,27 @@ public abstract class BridgeTest {
         file.forEach((key, value) -> settings.put((String) key, (String) value));
         settings.putAll(externalSystems());
         return settings;
+    }
+
+    /**
+     * Starts a whole application of its own, on a random port, with the test settings, its own broker journal in
+     * {@code dataDir} and these settings on top: for a test that restarts the bridge, stops its broker or advises
+     * its routes, which the shared context must not see. Two brokers cannot share a journal.
+     */
+    public static ConfigurableApplicationContext startApplication(Path dataDir, String name, Map<String, String> overrides)
+            throws IOException {
+        Map<String, String> settings = applicationSettings();
+        settings.put("server.port", "0");
+        settings.put("camel.main.name", name);
+        settings.put("bridge.broker.data-dir", dataDir.toString());
+        settings.putAll(overrides);
+        String[] args = settings.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+        return new SpringApplicationBuilder(MarketplaceBridgeApplication.class).run(args);
+    }
+
+    /** The HTTP port of an application started with {@link #startApplication}. */
+    public static int port(ConfigurableApplicationContext application) {
+        return Integer.parseInt(application.getEnvironment().getProperty("local.server.port"));
     }
 
     /** A fresh subscription id (a GUID, as Microsoft's). */

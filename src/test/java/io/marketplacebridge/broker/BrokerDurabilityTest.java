@@ -14,13 +14,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.marketplacebridge.BridgeTest;
-import io.marketplacebridge.MarketplaceBridgeApplication;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -44,7 +42,7 @@ class BrokerDurabilityTest {
                 .whenScenarioStateIs("back").willReturn(ok()));
 
         try (ConfigurableApplicationContext first = start()) {
-            assertThat(BridgeTest.purchase(port(first), id).statusCode()).isEqualTo(200);
+            assertThat(BridgeTest.purchase(BridgeTest.port(first), id).statusCode()).isEqualTo(200);
             await().atMost(WAIT).untilAsserted(() -> PUBLISHER.verify(postRequestedFor(urlPathEqualTo("/provisioning"))
                     .withHeader("Idempotency-Key", equalTo("purchase:" + id))));
         }
@@ -59,17 +57,7 @@ class BrokerDurabilityTest {
     }
 
     private ConfigurableApplicationContext start() throws Exception {
-        Map<String, String> settings = BridgeTest.applicationSettings();
-        settings.put("server.port", "0");
-        settings.put("camel.main.name", "durability-test");
-        settings.put("bridge.broker.data-dir", dataDir.toString());
         // Enough attempts that the event is still being redelivered, not dead-lettered, when the bridge stops.
-        settings.put("bridge.broker.max-delivery-attempts", "1000");
-        String[] args = settings.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
-        return new SpringApplicationBuilder(MarketplaceBridgeApplication.class).run(args);
-    }
-
-    private static int port(ConfigurableApplicationContext context) {
-        return Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
+        return BridgeTest.startApplication(dataDir, "durability-test", Map.of("bridge.broker.max-delivery-attempts", "1000"));
     }
 }

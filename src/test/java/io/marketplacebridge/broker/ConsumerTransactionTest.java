@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.marketplacebridge.BridgeTest;
-import io.marketplacebridge.MarketplaceBridgeApplication;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -19,7 +18,6 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.builder.AdviceWith;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -46,7 +44,7 @@ class ConsumerTransactionTest {
             String id = BridgeTest.newSubscriptionId();
             EmbeddedActiveMQ broker = bridge.getBean(EmbeddedActiveMQ.class);
 
-            BridgeTest.purchase(Integer.parseInt(bridge.getEnvironment().getProperty("local.server.port")), id);
+            BridgeTest.purchase(BridgeTest.port(bridge), id);
 
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/provisioning"))
                     .withHeader("Idempotency-Key", equalTo("activated:" + id))));
@@ -58,12 +56,6 @@ class ConsumerTransactionTest {
     }
 
     private ConfigurableApplicationContext start() throws Exception {
-        Map<String, String> settings = BridgeTest.applicationSettings();
-        settings.put("server.port", "0");
-        settings.put("camel.main.name", "consumer-transaction-test");
-        settings.put("bridge.broker.data-dir", dataDir.toString());
-        settings.put("bridge.broker.consumers", "1");
-        String[] args = settings.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
-        return new SpringApplicationBuilder(MarketplaceBridgeApplication.class).run(args);
+        return BridgeTest.startApplication(dataDir, "consumer-transaction-test", Map.of("bridge.broker.consumers", "1"));
     }
 }
