@@ -16,6 +16,8 @@ public final class BrokerTopology {
     public static final List<String> EVENT_QUEUES = List.of("crm", "billing", "provisioning", "audit");
     public static final String DEAD_LETTER_ADDRESS = "DLA";
     public static final String DEAD_LETTER_PREFIX = "DLQ.";
+    /** Where an expired message would go; no message of the bridge has an expiry. */
+    public static final String EXPIRY = "ExpiryQueue";
 
     private BrokerTopology() {
     }

@@ -5,6 +5,7 @@ import static io.marketplacebridge.broker.BrokerTopology.DEAD_LETTER_ADDRESS;
 import static io.marketplacebridge.broker.BrokerTopology.DEAD_LETTER_PREFIX;
 import static io.marketplacebridge.broker.BrokerTopology.EVENTS;
 import static io.marketplacebridge.broker.BrokerTopology.EVENT_QUEUES;
+import static io.marketplacebridge.broker.BrokerTopology.EXPIRY;
 import static io.marketplacebridge.broker.BrokerTopology.INBOUND;
 
 import java.util.concurrent.atomic.AtomicInteger;
@@ -65,6 +66,8 @@ class EmbeddedBrokerConfiguration {
                 // (filtered on the address), keeping a copy of every event dead letter that nothing reads.
                 .setAutoCreateDeadLetterResources(false)
                 .setDeadLetterQueuePrefix(SimpleString.of(DEAD_LETTER_PREFIX))
+                // No message of the bridge expires; without an expiry address Artemis warns about it at every start.
+                .setExpiryAddress(SimpleString.of(EXPIRY))
                 // The routes dead-letter on the last attempt themselves, with the reason; the broker's own
                 // limit is one higher so it only acts when a consumer died before it could.
                 .setMaxDeliveryAttempts(broker.maxDeliveryAttempts() + 1)
@@ -77,6 +80,7 @@ class EmbeddedBrokerConfiguration {
 
         config.addAddressConfiguration(anycast(INBOUND));
         config.addAddressConfiguration(anycast(COMMANDS));
+        config.addAddressConfiguration(anycast(EXPIRY));
         CoreAddressConfiguration events = new CoreAddressConfiguration().setName(EVENTS).addRoutingType(RoutingType.MULTICAST);
         EVENT_QUEUES.forEach(queue -> events.addQueueConfiguration(
                 QueueConfiguration.of(queue).setAddress(EVENTS).setRoutingType(RoutingType.MULTICAST).setDurable(true)));

@@ -3,6 +3,7 @@ package io.marketplacebridge.broker;
 import jakarta.jms.ConnectionFactory;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.apache.camel.LoggingLevel;
 import org.apache.camel.component.jms.JmsComponent;
 import org.apache.camel.component.jms.JmsMessageType;
 import org.springframework.beans.factory.ObjectProvider;
@@ -57,6 +58,10 @@ class JmsConfiguration {
         jms.setDisableReplyTo(true);
         jms.setDeliveryPersistent(true);
         jms.setIncludeAllJMSXProperties(true);
+        // A failed attempt is already logged by the route's policy in one line (queue-consumer-errors): the
+        // listener's own report of the rollback, with two stack traces, says nothing more.
+        jms.getConfiguration().setErrorHandlerLoggingLevel(LoggingLevel.DEBUG);
+        jms.getConfiguration().setErrorHandlerLogStackTrace(false);
         // Events are JSON: text messages read well in Hawtio and in the dead-letter API.
         jms.getConfiguration().setJmsMessageType(JmsMessageType.Text);
         return jms;

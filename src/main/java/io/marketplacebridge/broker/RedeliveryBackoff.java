@@ -1,13 +1,16 @@
 package io.marketplacebridge.broker;
 
+import io.marketplacebridge.failure.Failure;
+import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.springframework.stereotype.Component;
 
 /**
  * How long a queue consumer waits after a failed attempt before it rolls the message back for the next one:
- * {@code bridge.broker.redelivery-delay}, times {@code redelivery-multiplier} per further attempt, at most
- * {@code max-redelivery-delay}. The consumer waits rather than the broker so that the message keeps its place at the
- * head of the queue and the later messages of its subscription stay behind it.
+ * {@code bridge.broker.redelivery-delay}, times {@code redelivery-multiplier} per further attempt, or longer when the
+ * failed system asked for it ({@code Retry-After}), and at most {@code max-redelivery-delay}. The consumer waits
+ * rather than the broker so that the message keeps its place at the head of the queue and the later messages of its
+ * subscription stay behind it.
  */
 @Component
 public class RedeliveryBackoff {
@@ -18,10 +21,14 @@ public class RedeliveryBackoff {
         this.broker = broker;
     }
 
-    /** The wait after failed attempt {@code attempt} (1 for the first delivery). */
-    public long millis(@ExchangeProperty("bridgeDeliveryCount") Integer attempt) {
+    /** The wait after failed attempt {@code attempt} (1 for the first delivery) that failed with {@code failure}. */
+    public long millis(@ExchangeProperty("bridgeDeliveryCount") Integer attempt,
+            @ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception failure) {
         int failed = attempt == null || attempt < 1 ? 1 : attempt;
         double delay = broker.redeliveryDelay().toMillis() * Math.pow(broker.redeliveryMultiplier(), failed - 1);
+        if (failure instanceof Failure known && known.getRetryAfter() != null) {
+            delay = Math.max(delay, known.getRetryAfter().toMillis());
+        }
         return (long) Math.min(delay, broker.maxRedeliveryDelay().toMillis());
     }
 }

@@ -9,7 +9,7 @@ import org.apache.camel.Variable;
 import org.springframework.stereotype.Component;
 
 /**
- * Builds the canonical {@code SubscriptionEvent} (DESIGN.md "Canonical event") from what the Fulfillment API
+ * Builds the canonical {@code SubscriptionEvent} (docs/architecture.md "Canonical event") from what the Fulfillment API
  * returned. The event id is deterministic, so a replay or a duplicate never makes a second side effect.
  */
 @Component
@@ -80,13 +80,6 @@ public class SubscriptionEventMapper {
             @Variable("subscription") Map<String, Object> subscription, @Variable("eventType") String type,
             @Header("bridgeCorrelationId") String correlationId) {
         return event(String.valueOf(operation.get("id")), type, "webhook", subscription, operation, correlationId);
-    }
-
-    /** The body of Update Operation (3.11): {@code {"status": "Success"}} or {@code {"status": "Failure"}}. */
-    public Map<String, Object> operationUpdate(@Variable("decision") String decision) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", decision);
-        return body;
     }
 
     Map<String, Object> event(String eventId, String type, String source, Map<String, Object> subscription,

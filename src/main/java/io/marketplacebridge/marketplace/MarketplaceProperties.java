@@ -15,9 +15,15 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param apiUrl base URL of the Fulfillment and metering APIs
  * @param apiVersion the {@code api-version} query value of every call
- * @param maxRetries retries of one call after its first attempt (429, and 5xx or timeouts of safe calls)
- * @param retryBackoff first back-off after a 5xx or timeout; doubles at each further attempt
- * @param maxRetryAfter longest {@code Retry-After} the bridge waits in line; longer ones are capped
+ * @param connectTimeout how long opening a connection may take
+ * @param requestTimeout how long a call may wait for its answer (all calls but the two below)
+ * @param acknowledgementTimeout the same for Get Operation and Update Operation: with the decision endpoint's
+ *        time-out they must fit the 10 seconds Microsoft gives a plan or quantity change
+ * @param maxRetries retries of a safe call for a caller that waits (landing page, tenant-ready callback); queue
+ *        consumers never retry in the client, the broker redelivers them
+ * @param retryBackoff first wait of such a retry without {@code Retry-After}; doubles at each further retry
+ * @param maxRetryAfter longest {@code Retry-After} honoured in such a retry; longer ones are capped
+ * @param interactiveBudget the longest time all attempts of one call for a waiting caller may take
  * @param auth how the bridge gets its Entra ID token
  */
 @Validated
@@ -25,9 +31,13 @@ import org.springframework.validation.annotation.Validated;
 public record MarketplaceProperties(
         @NotNull URI apiUrl,
         @NotBlank String apiVersion,
+        @NotNull Duration connectTimeout,
+        @NotNull Duration requestTimeout,
+        @NotNull Duration acknowledgementTimeout,
         @Min(0) int maxRetries,
         @NotNull Duration retryBackoff,
         @NotNull Duration maxRetryAfter,
+        @NotNull Duration interactiveBudget,
         @Valid @NotNull Auth auth) {
 
     /** How tokens are obtained. */

@@ -5,6 +5,7 @@ import com.microsoft.aad.msal4j.ClientCredentialParameters;
 import com.microsoft.aad.msal4j.ConfidentialClientApplication;
 import com.microsoft.aad.msal4j.IAuthenticationResult;
 import com.microsoft.aad.msal4j.IClientCredential;
+import io.marketplacebridge.failure.Failure;
 import io.marketplacebridge.marketplace.MarketplaceProperties.Auth;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -12,7 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.apache.camel.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -37,14 +37,20 @@ public class MarketplaceTokenProvider {
     private IAuthenticationResult current;
 
     @Autowired
-    public MarketplaceTokenProvider(MarketplaceProperties properties) throws Exception {
+    public MarketplaceTokenProvider(MarketplaceProperties properties) {
         this(properties, Clock.systemUTC());
     }
 
-    MarketplaceTokenProvider(MarketplaceProperties properties, Clock clock) throws Exception {
+    MarketplaceTokenProvider(MarketplaceProperties properties, Clock clock) {
         this.clock = clock;
         this.auth = properties.auth();
-        this.client = auth.mode() == MarketplaceProperties.AuthMode.ENTRA ? entraClient(auth) : null;
+        try {
+            this.client = auth.mode() == MarketplaceProperties.AuthMode.ENTRA ? entraClient(auth) : null;
+        } catch (IllegalStateException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("The Entra ID client for bridge.marketplace.auth cannot be built: " + e.getMessage(), e);
+        }
         if (client == null && (auth.staticToken() == null || auth.staticToken().isBlank())) {
             throw new IllegalStateException("bridge.marketplace.auth.mode=static needs bridge.marketplace.auth.static-token");
         }
@@ -55,7 +61,7 @@ public class MarketplaceTokenProvider {
      *
      * @param refresh true after the API refused the previous token: fetch a new one
      */
-    public synchronized String authorization(@Header("bridgeTokenRefresh") boolean refresh) throws Exception {
+    public synchronized String authorization(boolean refresh) {
         if (client == null) {
             return "Bearer " + auth.staticToken();
         }
@@ -74,11 +80,11 @@ public class MarketplaceTokenProvider {
             return client.acquireToken(parameters).get(auth.tokenTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new MarketplaceApiException(0, "token", "interrupted while waiting for Entra ID");
+            throw Failure.transientFailure("Entra ID", "token", "interrupted while waiting for Entra ID");
         } catch (Exception e) {
             LOG.warn("Entra ID token request for client {} in tenant {} failed: {}", auth.clientId(), auth.tenantId(),
                     e.getMessage());
-            throw new MarketplaceApiException(0, "token", "Entra ID token request failed: " + e.getClass().getSimpleName());
+            throw Failure.transientFailure("Entra ID", "token", "the token request failed: " + e.getClass().getSimpleName());
         }
     }
 

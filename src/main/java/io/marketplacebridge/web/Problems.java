@@ -2,23 +2,37 @@ package io.marketplacebridge.web;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.marketplacebridge.marketplace.MarketplaceApiException;
+import io.marketplacebridge.failure.Failure;
+import io.marketplacebridge.marketplace.FulfillmentApi;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 /**
- * JSON problem bodies (RFC 9457) for the bridge's HTTP endpoints, and the checks of path parameters that
- * become parts of Fulfillment API URLs.
+ * JSON problem answers (RFC 9457) of the bridge's HTTP endpoints (policy {@code http-intake-errors}), and the checks
+ * of path parameters that become parts of Fulfillment API URLs.
  */
 @Component
 public class Problems {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
     private static final Pattern GUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** What a caller is asked to wait when a system the bridge needs is down and said nothing itself. */
+    static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(5);
+
+    private final ObjectMapper json;
+
+    public Problems(ObjectMapper json) {
+        this.json = json;
+    }
 
     /** The subscription id of the path, which must be a GUID. */
     public String requireSubscriptionId(@Header("id") String id) {
@@ -28,39 +42,47 @@ public class Problems {
         return id.toLowerCase();
     }
 
-    /** The problem body of a {@link ProblemException}. */
-    public String fromException(@ExchangeProperty("CamelExceptionCaught") ProblemException problem) {
-        return problem(problem.getStatus(), problem.getMessage());
-    }
-
-    /** What the bridge answers when the Fulfillment API failed: 404 stays 404, the rest is 502. */
-    public int statusForMarketplaceFailure(@ExchangeProperty("CamelExceptionCaught") MarketplaceApiException failure) {
-        return failure.getStatus() == 404 ? 404 : 502;
-    }
-
-    /** The problem body of a failed Fulfillment API call. */
-    public String fromMarketplaceFailure(@ExchangeProperty("CamelExceptionCaught") MarketplaceApiException failure) {
-        if (failure.getStatus() == 404) {
-            return problem(404, "Microsoft does not know this subscription.");
+    /**
+     * The answer to a failed request: a {@link ProblemException} as it says; a Fulfillment API failure as 404
+     * (Microsoft does not know the subscription), 503 with {@code Retry-After} (transient) or 502 (refused); anything
+     * else 503, logged once as an ERROR.
+     */
+    public HttpAnswer forFailure(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception failure,
+            @ExchangeProperty(Exchange.FAILURE_ROUTE_ID) String routeId) {
+        if (failure instanceof ProblemException problem) {
+            return answer(problem.getStatus(), problem.getMessage(), null);
         }
-        return problem(502, "The Fulfillment API call " + failure.getCall() + " failed"
-                + (failure.getStatus() == 0 ? " without an answer." : " with HTTP " + failure.getStatus() + "."));
+        if (failure instanceof Failure call) {
+            LOG.warn("{} failed: {}", routeId, call.getMessage());
+            if (call.getStatus() == 404 && FulfillmentApi.SYSTEM.equals(call.getSystem())) {
+                return answer(404, "Microsoft does not know this subscription.", null);
+            }
+            if (call.isPermanent()) {
+                return answer(502, "The " + call.getSystem() + " call " + call.getCall() + " failed"
+                        + (call.getStatus() == 0 ? "." : " with HTTP " + call.getStatus() + "."), null);
+            }
+            Duration wait = call.getRetryAfter() != null ? call.getRetryAfter() : DEFAULT_RETRY_AFTER;
+            return answer(503, "The " + call.getSystem() + " is unavailable now; try again in " + wait.toSeconds()
+                    + " seconds.", wait.toSeconds());
+        }
+        LOG.error("{} failed: {}: {}", routeId, failure.getClass().getName(), failure.getMessage());
+        LOG.debug("{} failed", routeId, failure);
+        return answer(503, "The bridge could not handle the request now; try again later.", DEFAULT_RETRY_AFTER.toSeconds());
     }
 
-    /** The problem body of an unexpected failure; the details are in the log. */
-    public String unavailable() {
-        return problem(503, "The bridge could not handle the request now; try again later.");
+    private HttpAnswer answer(int status, String detail, Long retryAfterSeconds) {
+        return new HttpAnswer(status, "application/problem+json", problem(json, status, detail), retryAfterSeconds);
     }
 
     /** An RFC 9457 problem body with the given status and detail. */
-    public static String problem(int status, String detail) {
+    public static String problem(ObjectMapper json, int status, String detail) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", "about:blank");
-        body.put("title", org.springframework.http.HttpStatus.valueOf(status).getReasonPhrase());
+        body.put("title", HttpStatus.valueOf(status).getReasonPhrase());
         body.put("status", status);
         body.put("detail", detail);
         try {
-            return JSON.writeValueAsString(body);
+            return json.writeValueAsString(body);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

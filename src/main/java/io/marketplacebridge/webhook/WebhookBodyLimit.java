@@ -1,5 +1,6 @@
 package io.marketplacebridge.webhook;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.marketplacebridge.web.Problems;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
@@ -33,8 +34,9 @@ class WebhookBodyLimit {
     private static final Logger LOG = LoggerFactory.getLogger(WebhookBodyLimit.class);
 
     @Bean
-    FilterRegistrationBean<OncePerRequestFilter> webhookBodyLimitFilter(WebhookProperties webhook) {
-        FilterRegistrationBean<OncePerRequestFilter> registration = new FilterRegistrationBean<>(new Limit(webhook.maxBodyBytes().toBytes()));
+    FilterRegistrationBean<OncePerRequestFilter> webhookBodyLimitFilter(WebhookProperties webhook, ObjectMapper json) {
+        FilterRegistrationBean<OncePerRequestFilter> registration = new FilterRegistrationBean<>(
+                new Limit(webhook.maxBodyBytes().toBytes(), json));
         registration.addUrlPatterns("/api/webhook");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
         return registration;
@@ -43,9 +45,11 @@ class WebhookBodyLimit {
     private static final class Limit extends OncePerRequestFilter {
 
         private final long maxBytes;
+        private final ObjectMapper json;
 
-        Limit(long maxBytes) {
+        Limit(long maxBytes, ObjectMapper json) {
             this.maxBytes = maxBytes;
+            this.json = json;
         }
 
         @Override
@@ -73,7 +77,7 @@ class WebhookBodyLimit {
             response.setContentType("application/problem+json");
             // The rest of an oversized body is not read: the connection closes after the answer.
             response.setHeader("Connection", "close");
-            response.getOutputStream().write(Problems.problem(413, "The notification is larger than " + maxBytes + " bytes.")
+            response.getOutputStream().write(Problems.problem(json, 413, "The notification is larger than " + maxBytes + " bytes.")
                     .getBytes(StandardCharsets.UTF_8));
         }
     }

@@ -109,7 +109,7 @@ class ActivationFlowTest extends BridgeTest {
         await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "marketplace.commands", id).isEmpty());
 
         Message letter = deadLetters(connectionFactory, "marketplace.commands", id).get(0);
-        assertThat(letter.getStringProperty("bridgeFailureException")).endsWith("MarketplaceApiException");
+        assertThat(letter.getStringProperty("bridgeFailureException")).isEqualTo(io.marketplacebridge.failure.Failure.class.getName());
         assertThat(letter.getStringProperty("bridgeFailureMessage")).contains("activate", "500");
         assertThat(letter.getStringProperty("bridgeFailureAttempts")).isEqualTo("3");
         assertThat(letter.getStringProperty("bridgeCommand")).isEqualTo("Activate");

@@ -91,7 +91,8 @@ class DeliverBillingFlowTest extends BridgeTest {
         await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", id).isEmpty());
         Message letter = deadLetters(connectionFactory, "billing", id).get(0);
         assertThat(letter.getStringProperty("bridgeEventId")).isEqualTo("plan:" + id);
-        assertThat(letter.getStringProperty("bridgeFailureException")).endsWith("PermanentFailureException");
+        assertThat(letter.getStringProperty("bridgeFailureException")).isEqualTo(io.marketplacebridge.failure.Failure.class.getName());
+        assertThat(letter.getStringProperty("bridgeFailureKind")).isEqualTo("permanent");
         assertThat(letter.getStringProperty("bridgeFailureMessage")).contains("422", "unknown plan");
         assertThat(letter.getStringProperty("bridgeFailureAttempts")).isEqualTo("1");
         assertThat(letter.getStringProperty("bridgeFailureRoute")).isEqualTo("deliver-billing");
@@ -122,6 +123,10 @@ class DeliverBillingFlowTest extends BridgeTest {
             PUBLISHER.verify(3, postRequestedFor(urlPathEqualTo("/billing")).withRequestBody(containing(id)));
             assertThat(deadLetters(connectionFactory, "billing", id)).isEmpty();
         });
+        // The redelivery after the 429 waited for its Retry-After (1 s), longer than the 300 ms back-off.
+        var attempts = PUBLISHER.findAll(postRequestedFor(urlPathEqualTo("/billing")).withRequestBody(containing(id)));
+        assertThat(Duration.between(attempts.get(1).getLoggedDate().toInstant(), attempts.get(2).getLoggedDate().toInstant()))
+                .isGreaterThanOrEqualTo(Duration.ofMillis(900));
     }
 
     @Test

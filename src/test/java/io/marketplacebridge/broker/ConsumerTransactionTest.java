@@ -35,7 +35,7 @@ class ConsumerTransactionTest {
         try (ConfigurableApplicationContext bridge = start()) {
             AtomicBoolean failedOnce = new AtomicBoolean();
             AdviceWith.adviceWith(bridge.getBean(CamelContext.class), "deliver-provisioning", route -> route
-                    .weaveById("deliver-provisioning-queue-activation").after()
+                    .weaveById("deliver-provisioning-answer").after()
                     .process(exchange -> {
                         if (failedOnce.compareAndSet(false, true)) {
                             throw new IllegalStateException("crash after queueing the activation");
@@ -50,7 +50,8 @@ class ConsumerTransactionTest {
                     .withHeader("Idempotency-Key", equalTo("activated:" + id))));
             assertThat(failedOnce).isTrue();
             PUBLISHER.verify(2, postRequestedFor(urlPathEqualTo("/provisioning")).withHeader("Idempotency-Key", equalTo("purchase:" + id)));
-            assertThat(broker.getActiveMQServer().locateQueue(BrokerTopology.COMMANDS).getMessagesAdded()).isEqualTo(1);
+            // Provisioning's answer and the Activate command it led to; the answer sent before the crash was rolled back.
+            assertThat(broker.getActiveMQServer().locateQueue(BrokerTopology.COMMANDS).getMessagesAdded()).isEqualTo(2);
             MICROSOFT.verify(1, postRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + id + "/activate")));
         }
     }

@@ -89,7 +89,7 @@ class DeadLettersFlowTest extends BridgeTest {
         assertThat(letter.path("eventId").asText()).isEqualTo("renew:" + id);
         assertThat(letter.path("eventType").asText()).isEqualTo("Renewed");
         JsonNode reason = letter.path("reason");
-        assertThat(reason.path("exception").asText()).isEqualTo(TransientFailureException.class.getName());
+        assertThat(reason.path("exception").asText()).isEqualTo(io.marketplacebridge.failure.Failure.class.getName());
         assertThat(reason.path("message").asText()).contains("HTTP 503");
         assertThat(reason.path("endpoint").asText()).contains("/billing");
         assertThat(reason.path("route").asText()).isEqualTo("deliver-billing");

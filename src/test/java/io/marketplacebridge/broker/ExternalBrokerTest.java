@@ -173,7 +173,7 @@ class ExternalBrokerTest {
         assertThat(dead).hasSize(1);
         Message letter = dead.get(0);
         assertThat(letter.getStringProperty("bridgeEventId")).isEqualTo("purchase:" + id);
-        assertThat(letter.getStringProperty("bridgeFailureException")).endsWith("PermanentFailureException");
+        assertThat(letter.getStringProperty("bridgeFailureException")).isEqualTo(io.marketplacebridge.failure.Failure.class.getName());
         assertThat(letter.getStringProperty("bridgeFailureMessage")).contains("422", "unknown offer");
         assertThat(letter.getStringProperty("bridgeFailureAttempts")).isEqualTo("1");
         assertThat(letter.getStringProperty("bridgeFailedAt")).isNotBlank();

@@ -115,7 +115,7 @@ class DeliverCrmFlowTest extends BridgeTest {
         await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "crm", id).isEmpty());
         JsonNode letter = JSON.readTree(admin("/api/admin/dead-letters/crm?subscriptionId=" + id).body()).path("messages").get(0);
         assertThat(letter.path("eventId").asText()).isEqualTo("quantity:" + id);
-        assertThat(letter.path("reason").path("exception").asText()).endsWith("PermanentFailureException");
+        assertThat(letter.path("reason").path("exception").asText()).isEqualTo(io.marketplacebridge.failure.PermanentFailure.class.getName());
         assertThat(letter.path("reason").path("message").asText())
                 .contains("HTTP 400", "FIELD_CUSTOM_VALIDATION_EXCEPTION: Quantity must be at least 1 [Quantity__c]");
         assertThat(letter.path("reason").path("attempts").asText()).isEqualTo("1");

@@ -139,8 +139,9 @@ class MarketplaceTokenProviderTest {
         Auth auth = new Auth(mode, TENANT, "app-id", secret, certificate, password, "fixed-token",
                 URI.create("https://localhost:" + entra.httpsPort()), "20e940b3-4c77-4b0b-9a53-9e16a1b010a7/.default",
                 Duration.ofSeconds(10));
-        return new MarketplaceProperties(URI.create("http://localhost/api"), "2018-08-31", 2, Duration.ofMillis(10),
-                Duration.ofSeconds(1), auth);
+        return new MarketplaceProperties(URI.create("http://localhost/api"), "2018-08-31", Duration.ofSeconds(2),
+                Duration.ofSeconds(10), Duration.ofSeconds(3), 2, Duration.ofMillis(10), Duration.ofSeconds(1),
+                Duration.ofSeconds(8), auth);
     }
 
     private static final class TrustAll implements X509TrustManager {

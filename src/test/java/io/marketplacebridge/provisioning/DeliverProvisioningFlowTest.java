@@ -44,7 +44,7 @@ class DeliverProvisioningFlowTest extends BridgeTest {
         assertThat(dead).hasSize(1);
         Message letter = dead.get(0);
         assertThat(letter.getStringProperty("bridgeEventId")).isEqualTo("purchase:" + id);
-        assertThat(letter.getStringProperty("bridgeFailureException")).endsWith("TransientFailureException");
+        assertThat(letter.getStringProperty("bridgeFailureException")).isEqualTo(io.marketplacebridge.failure.Failure.class.getName());
         assertThat(letter.getStringProperty("bridgeFailureMessage")).contains("503", "maintenance");
         assertThat(letter.getStringProperty("bridgeFailureAttempts")).isEqualTo("3");
         assertThat(letter.getStringProperty("bridgeFailedAt")).isNotBlank();
@@ -63,7 +63,7 @@ class DeliverProvisioningFlowTest extends BridgeTest {
 
         await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "provisioning", id).isEmpty());
         Message letter = deadLetters(connectionFactory, "provisioning", id).get(0);
-        assertThat(letter.getStringProperty("bridgeFailureException")).endsWith("PermanentFailureException");
+        assertThat(letter.getStringProperty("bridgeFailureException")).isEqualTo(io.marketplacebridge.failure.Failure.class.getName());
         assertThat(letter.getStringProperty("bridgeFailureMessage")).contains("422", "unknown offer");
         assertThat(letter.getStringProperty("bridgeFailureAttempts")).isEqualTo("1");
         PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/provisioning")).withHeader("Idempotency-Key", equalTo("purchase:" + id)));

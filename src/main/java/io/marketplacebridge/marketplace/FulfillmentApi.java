@@ -1,0 +1,284 @@
+package io.marketplacebridge.marketplace;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.marketplacebridge.failure.Failure;
+import io.marketplacebridge.failure.RetryAfter;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.camel.Header;
+import org.apache.camel.Variable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Fulfillment API v2 client (docs/marketplace-contract.md §1-§3): one method per call the flows make, each a
+ * single step in a route ({@code - bean: {id: landing-resolve, ref: fulfillmentApi, method: resolve}}).
+ *
+ * <p>Every request carries the Entra ID token, a fresh {@code x-ms-requestid}, the flow's {@code x-ms-correlationid}
+ * and {@code api-version}, and has a time-out that fits its caller. A 401 or 403 fetches one fresh token and repeats
+ * the request once. Any other failure is a {@link Failure}: transient (429, 408, 5xx, no answer, a login still
+ * refused) or permanent (another 4xx). Whether a transient failure is tried again here depends on the instance
+ * ({@link RetryPolicy}): queue consumers use one without retries, because the broker redelivers them (one retry
+ * layer per failure kind, docs/architecture.md "Failures and retries"); the landing page and the tenant-ready
+ * callback, which have no broker behind them, retry safe calls within a short budget.
+ */
+public class FulfillmentApi {
+
+    /** The system name in failures and logs. */
+    public static final String SYSTEM = "Fulfillment API";
+
+    private static final Logger LOG = LoggerFactory.getLogger(FulfillmentApi.class);
+    private static final int MAX_ERROR_CHARS = 500;
+    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() { };
+
+    /**
+     * How one instance treats transient failures of safe calls.
+     *
+     * @param name how the logs call this instance
+     * @param maxRetries retries after the first attempt (0: none, the broker redelivers)
+     * @param backoff the first wait without {@code Retry-After}; doubles per retry
+     * @param budget the longest time all attempts and waits of one call may take
+     */
+    public record RetryPolicy(String name, int maxRetries, Duration backoff, Duration budget) {
+
+        /** No retries here: the caller is a queue consumer and the broker redelivers. */
+        public static RetryPolicy none() {
+            return new RetryPolicy("queue", 0, Duration.ZERO, Duration.ZERO);
+        }
+    }
+
+    private final MarketplaceProperties properties;
+    private final MarketplaceTokenProvider tokens;
+    private final ObjectMapper json;
+    private final RetryPolicy retries;
+    private final HttpClient http;
+    private final Clock clock;
+
+    public FulfillmentApi(MarketplaceProperties properties, MarketplaceTokenProvider tokens, ObjectMapper json,
+            RetryPolicy retries, Clock clock) {
+        this.properties = properties;
+        this.tokens = tokens;
+        this.json = json;
+        this.retries = retries;
+        this.clock = clock;
+        // HTTP/1.1: Microsoft's API and the stand-ins speak it; no automatic redirects or retries of our own.
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(properties.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    /** Resolve (§3.1): the subscription a decoded landing-page token names. The token goes only into its header. */
+    public Map<String, Object> resolve(@Variable("marketplaceToken") String token,
+            @Header("bridgeCorrelationId") String correlationId) {
+        return read(call(new Call("resolve", "POST", "/saas/subscriptions/resolve", "", true,
+                properties.requestTimeout()).withToken(token), correlationId));
+    }
+
+    /** Get Subscription (§3.4). */
+    public Map<String, Object> getSubscription(@Header("bridgeSubscriptionId") String subscriptionId,
+            @Header("bridgeCorrelationId") String correlationId) {
+        return read(call(new Call("get-subscription", "GET", "/saas/subscriptions/" + guid(subscriptionId), null, true,
+                properties.requestTimeout()), correlationId));
+    }
+
+    /**
+     * Activate (§3.2) with the purchased plan and, for per-seat plans, quantity. Not repeated here: activate is not
+     * idempotent, so the activation flow re-reads the subscription before another attempt. Any body of the answer
+     * is ignored.
+     */
+    public void activate(@Header("bridgeSubscriptionId") String subscriptionId, @Variable("activation") Map<String, Object> body,
+            @Header("bridgeCorrelationId") String correlationId) {
+        call(new Call("activate", "POST", "/saas/subscriptions/" + guid(subscriptionId) + "/activate", write(body), false,
+                properties.requestTimeout()), correlationId);
+    }
+
+    /** Get Operation (§3.10); its time-out leaves room for the decision and the PATCH in the 10-second window. */
+    public Map<String, Object> getOperation(@Header("bridgeSubscriptionId") String subscriptionId,
+            @Header("bridgeOperationId") String operationId, @Header("bridgeCorrelationId") String correlationId) {
+        return read(call(new Call("get-operation", "GET", operationPath(subscriptionId, operationId), null, true,
+                properties.acknowledgementTimeout()), correlationId));
+    }
+
+    /**
+     * Update Operation (§3.11) with {@code Success} or {@code Failure}. Answers {@code Updated}, or {@code Superseded}
+     * when Microsoft says 409: a newer update already settled the operation, which is final. Any body of a 200 is
+     * ignored.
+     */
+    public String updateOperation(@Header("bridgeSubscriptionId") String subscriptionId,
+            @Header("bridgeOperationId") String operationId, @Variable("decision") String decision,
+            @Header("bridgeCorrelationId") String correlationId) {
+        if (!"Success".equals(decision) && !"Failure".equals(decision)) {
+            throw new IllegalArgumentException("An operation is updated with Success or Failure, not " + decision);
+        }
+        Call update = new Call("update-operation", "PATCH", operationPath(subscriptionId, operationId),
+                write(Map.of("status", decision)), false, properties.acknowledgementTimeout());
+        try {
+            call(update, correlationId);
+            return "Updated";
+        } catch (Failure failure) {
+            if (failure.getStatus() == 409) {
+                return "Superseded";
+            }
+            throw failure;
+        }
+    }
+
+    private static String operationPath(String subscriptionId, String operationId) {
+        return "/saas/subscriptions/" + guid(subscriptionId) + "/operations/" + guid(operationId);
+    }
+
+    /** One call: the request, and what may be repeated. */
+    private record Call(String name, String method, String path, String body, boolean safe, Duration timeout,
+            String marketplaceToken) {
+
+        Call(String name, String method, String path, String body, boolean safe, Duration timeout) {
+            this(name, method, path, body, safe, timeout, null);
+        }
+
+        Call withToken(String token) {
+            return new Call(name, method, path, body, safe, timeout, token);
+        }
+    }
+
+    private HttpResponse<String> call(Call call, String correlationId) {
+        String correlation = correlationId == null || correlationId.isBlank() ? UUID.randomUUID().toString() : correlationId;
+        Instant deadline = clock.instant().plus(retries.budget());
+        boolean refreshed = false;
+        boolean refreshNow = false;
+        int retry = 0;
+        while (true) {
+            HttpResponse<String> response;
+            try {
+                response = send(call, correlation, refreshNow);
+                refreshNow = false;
+            } catch (IOException e) {
+                refreshNow = false;
+                Failure failure = Failure.ofHttpStatus(SYSTEM, call.name(), 0, null, e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+                if (!retryable(call, failure, retry, deadline)) {
+                    throw failure;
+                }
+                pause(call, failure, retry++);
+                continue;
+            }
+            int status = response.statusCode();
+            if (status >= 200 && status < 300) {
+                return response;
+            }
+            // The token may be stale (revoked, rotated secret): one fresh token, once per call.
+            if ((status == 401 || status == 403) && !refreshed) {
+                LOG.info("{} {} answered {}: fetching a fresh token and trying once more", SYSTEM, call.name(), status);
+                refreshed = true;
+                refreshNow = true;
+                continue;
+            }
+            Failure failure = Failure.ofHttpStatus(SYSTEM, call.name(), status,
+                    RetryAfter.parse(response.headers().firstValue("Retry-After").orElse(null)), detail(response.body()));
+            if (!retryable(call, failure, retry, deadline)) {
+                throw failure;
+            }
+            pause(call, failure, retry++);
+        }
+    }
+
+    private HttpResponse<String> send(Call call, String correlationId, boolean freshToken) throws IOException {
+        String requestId = UUID.randomUUID().toString();
+        URI uri = URI.create(properties.apiUrl().toString().replaceAll("/+$", "") + call.path()
+                + "?api-version=" + URLEncoder.encode(properties.apiVersion(), StandardCharsets.UTF_8));
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+                .timeout(call.timeout())
+                .header("Authorization", tokens.authorization(freshToken))
+                .header("x-ms-requestid", requestId)
+                .header("x-ms-correlationid", correlationId)
+                .header("Content-Type", "application/json")
+                .method(call.method(), call.body() == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(call.body()));
+        if (call.marketplaceToken() != null) {
+            request.header("x-ms-marketplace-token", call.marketplaceToken());
+        }
+        try {
+            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            LOG.debug("{} {} answered {} (x-ms-requestid {}, x-ms-correlationid {})", SYSTEM, call.name(),
+                    response.statusCode(), requestId, correlationId);
+            return response;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    private boolean retryable(Call call, Failure failure, int retry, Instant deadline) {
+        // A system that asks for a longer pause than we wait in line is not asked again now.
+        boolean asksTooMuch = failure.getRetryAfter() != null && failure.getRetryAfter().compareTo(properties.maxRetryAfter()) > 0;
+        return call.safe() && !failure.isPermanent() && !asksTooMuch && retry < retries.maxRetries()
+                && clock.instant().plus(wait(failure, retry)).isBefore(deadline);
+    }
+
+    private Duration wait(Failure failure, int retry) {
+        Duration backoff = retries.backoff().multipliedBy(1L << Math.min(retry, 16));
+        return failure.getRetryAfter() != null ? failure.getRetryAfter() : backoff;
+    }
+
+    private void pause(Call call, Failure failure, int retry) {
+        Duration wait = wait(failure, retry);
+        LOG.warn("{} (attempt {} of {}), retrying in {} ms", failure.getMessage(), retry + 1, retries.maxRetries() + 1,
+                wait.toMillis());
+        try {
+            Thread.sleep(wait.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failure;
+        }
+    }
+
+    private Map<String, Object> read(HttpResponse<String> response) {
+        String body = response.body();
+        if (body == null || body.isBlank()) {
+            return new LinkedHashMap<>();
+        }
+        try {
+            return json.readValue(body, MAP);
+        } catch (IOException e) {
+            throw Failure.transientFailure(SYSTEM, "read", "answered " + response.statusCode()
+                    + " with a body that is not a JSON object: " + detail(body));
+        }
+    }
+
+    private String write(Object body) {
+        try {
+            return json.writeValueAsString(body);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("Cannot write the request body as JSON", e);
+        }
+    }
+
+    private static String detail(String body) {
+        if (body == null) {
+            return "";
+        }
+        String oneLine = body.replaceAll("[\\r\\n]+", " ").trim();
+        return oneLine.length() > MAX_ERROR_CHARS ? oneLine.substring(0, MAX_ERROR_CHARS) + "…" : oneLine;
+    }
+
+    /** Ids become parts of the URL: only GUIDs pass, so no path or query can be injected. */
+    private static String guid(String id) {
+        if (id == null || !id.matches("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")) {
+            throw Failure.permanent(SYSTEM, "request", "not a GUID: " + (id == null ? "none" : detail(id)));
+        }
+        return id.toLowerCase();
+    }
+}

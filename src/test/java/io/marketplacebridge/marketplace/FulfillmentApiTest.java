@@ -1,0 +1,314 @@
+package io.marketplacebridge.marketplace;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.matching;
+import static com.github.tomakehurst.wiremock.client.WireMock.patch;
+import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.marketplacebridge.BridgeTest;
+import io.marketplacebridge.failure.Failure;
+import io.marketplacebridge.marketplace.FulfillmentApi.RetryPolicy;
+import io.marketplacebridge.marketplace.MarketplaceProperties.Auth;
+import io.marketplacebridge.marketplace.MarketplaceProperties.AuthMode;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * FulfillmentApi: the token, the ids, the time-outs and the failure vocabulary of every call, for the client the
+ * queue consumers use (no retries: the broker redelivers) and the one callers that wait use (retries of safe calls
+ * within a budget). Microsoft is WireMock on a real socket.
+ */
+class FulfillmentApiTest {
+
+    private static final String GUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+    private static final WireMockServer MICROSOFT = new WireMockServer(options().dynamicPort());
+
+    private final CountingTokens tokens = new CountingTokens(properties());
+    private final FulfillmentApi queue = new FulfillmentApi(properties(), tokens, new ObjectMapper(), RetryPolicy.none(),
+            Clock.systemUTC());
+    private final FulfillmentApi interactive = new FulfillmentApi(properties(), tokens, new ObjectMapper(),
+            new RetryPolicy("interactive", 3, Duration.ofMillis(50), Duration.ofSeconds(8)), Clock.systemUTC());
+
+    @BeforeAll
+    static void start() {
+        MICROSOFT.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        MICROSOFT.stop();
+    }
+
+    @BeforeEach
+    void reset() {
+        MICROSOFT.resetAll();
+    }
+
+    @Test
+    void sendsTokenApiVersionRequestAndCorrelationIds() {
+        String id = newId();
+        stubSubscription(id);
+
+        Map<String, Object> subscription = queue.getSubscription(id, "corr-" + id);
+
+        assertThat(subscription).containsEntry("id", id).containsEntry("quantity", 3);
+        MICROSOFT.verify(1, getRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + id))
+                .withQueryParam("api-version", equalTo("2018-08-31"))
+                .withHeader("Authorization", equalTo("Bearer test-token"))
+                .withHeader("x-ms-requestid", matching(GUID))
+                .withHeader("x-ms-correlationid", equalTo("corr-" + id)));
+    }
+
+    @Test
+    void throttlingAndTimeoutsAreTransientForTheBrokerToRedeliverWithRetryAfter() {
+        String throttled = newId();
+        String timedOut = newId();
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + throttled))
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "7")));
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + timedOut)).willReturn(aResponse().withStatus(408)));
+
+        Failure throttle = catchThrowableOfType(Failure.class, () -> queue.getSubscription(throttled, null));
+        Failure timeout = catchThrowableOfType(Failure.class, () -> queue.getSubscription(timedOut, null));
+
+        assertThat(throttle.isPermanent()).isFalse();
+        assertThat(throttle.getStatus()).isEqualTo(429);
+        assertThat(throttle.getRetryAfter()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(timeout.isPermanent()).isFalse();
+        assertThat(timeout.getStatus()).isEqualTo(408);
+        MICROSOFT.verify(1, getRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + throttled)));
+        MICROSOFT.verify(1, getRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + timedOut)));
+    }
+
+    @Test
+    void noAnswerAtAllIsTransient() {
+        FulfillmentApi nowhere = new FulfillmentApi(properties(URI.create("http://localhost:1/api")), tokens,
+                new ObjectMapper(), RetryPolicy.none(), Clock.systemUTC());
+
+        Failure failure = catchThrowableOfType(Failure.class, () -> nowhere.getSubscription(newId(), null));
+
+        assertThat(failure.isPermanent()).isFalse();
+        assertThat(failure.getStatus()).isZero();
+        assertThat(failure.getMessage()).contains("get-subscription", "no answer");
+    }
+
+    @Test
+    void interactiveCallWaitsForRetryAfterThenSucceeds() {
+        String id = newId();
+        stubFirstThen(id, aResponse().withStatus(429).withHeader("Retry-After", "1"));
+
+        Map<String, Object> subscription = interactive.getSubscription(id, null);
+
+        assertThat(subscription).containsEntry("id", id);
+        List<LoggedRequest> calls = MICROSOFT.findAll(getRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + id)));
+        assertThat(calls).hasSize(2);
+        assertThat(Duration.between(calls.get(0).getLoggedDate().toInstant(), calls.get(1).getLoggedDate().toInstant()))
+                .isGreaterThanOrEqualTo(Duration.ofMillis(900));
+    }
+
+    @Test
+    void interactiveCallHonoursRetryAfterAsAnHttpDate() {
+        String id = newId();
+        String inTwoSeconds = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now().plusSeconds(2));
+        stubFirstThen(id, aResponse().withStatus(503).withHeader("Retry-After", inTwoSeconds));
+
+        interactive.getSubscription(id, null);
+
+        List<LoggedRequest> calls = MICROSOFT.findAll(getRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + id)));
+        assertThat(calls).hasSize(2);
+        assertThat(Duration.between(calls.get(0).getLoggedDate().toInstant(), calls.get(1).getLoggedDate().toInstant()))
+                .isGreaterThanOrEqualTo(Duration.ofMillis(900));
+    }
+
+    @Test
+    void interactiveCallGivesUpWhenRetryAfterOutlastsItsBudget() {
+        String id = newId();
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id))
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "120")));
+
+        Failure failure = catchThrowableOfType(Failure.class, () -> interactive.getSubscription(id, null));
+
+        assertThat(failure.isPermanent()).isFalse();
+        assertThat(failure.getRetryAfter()).isEqualTo(Duration.ofSeconds(120));
+        MICROSOFT.verify(1, getRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + id)));
+    }
+
+    @Test
+    void serverErrorOfASafeCallIsRetriedByTheInteractiveClientOnly() {
+        String id = newId();
+        String other = newId();
+        stubFirstThen(id, aResponse().withStatus(503));
+        stubFirstThen(other, aResponse().withStatus(503));
+
+        interactive.getSubscription(id, null);
+        assertThatThrownBy(() -> queue.getSubscription(other, null)).isInstanceOf(Failure.class).hasMessageContaining("503");
+
+        MICROSOFT.verify(2, getRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + id)));
+        MICROSOFT.verify(1, getRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + other)));
+    }
+
+    @Test
+    void refusedTokenIsRefreshedOnceAndLaterRetriesUseTheCachedToken() {
+        String id = newId();
+        String scenario = "refused-then-down-" + id;
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id)).inScenario(scenario)
+                .whenScenarioStateIs(Scenario.STARTED).willReturn(aResponse().withStatus(401)).willSetStateTo("down"));
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id)).inScenario(scenario)
+                .whenScenarioStateIs("down").willReturn(aResponse().withStatus(503)).willSetStateTo("still down"));
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id)).inScenario(scenario)
+                .whenScenarioStateIs("still down").willReturn(aResponse().withStatus(503)).willSetStateTo("up"));
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id)).inScenario(scenario)
+                .whenScenarioStateIs("up").willReturn(BridgeTest.json(200, subscriptionJson(id))));
+
+        interactive.getSubscription(id, null);
+
+        MICROSOFT.verify(4, getRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + id)));
+        assertThat(tokens.forcedRefreshes).hasValue(1);
+    }
+
+    @Test
+    void persistentRefusalFailsAfterOneRefreshAsTransient() {
+        String id = newId();
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id)).willReturn(aResponse().withStatus(403)));
+
+        Failure failure = catchThrowableOfType(Failure.class, () -> queue.getSubscription(id, null));
+
+        assertThat(failure.getStatus()).isEqualTo(403);
+        assertThat(failure.isPermanent()).as("a login configuration can fix").isFalse();
+        MICROSOFT.verify(2, getRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + id)));
+        assertThat(tokens.forcedRefreshes).hasValue(1);
+    }
+
+    @Test
+    void activateIsNeverRepeatedOnServerErrorAndIgnoresTheBodyOfItsAnswer() {
+        String failing = newId();
+        String succeeding = newId();
+        MICROSOFT.stubFor(post(urlPathEqualTo("/api/saas/subscriptions/" + failing + "/activate")).willReturn(aResponse().withStatus(500)));
+        MICROSOFT.stubFor(post(urlPathEqualTo("/api/saas/subscriptions/" + succeeding + "/activate"))
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "text/plain").withBody("OK")));
+
+        assertThatThrownBy(() -> interactive.activate(failing, Map.of("planId", "basic", "quantity", 4), null))
+                .isInstanceOf(Failure.class).hasMessageContaining("activate").hasMessageContaining("500");
+        interactive.activate(succeeding, Map.of("planId", "basic"), null);
+
+        MICROSOFT.verify(1, postRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + failing + "/activate"))
+                .withRequestBody(equalToJson("{\"planId\":\"basic\",\"quantity\":4}")));
+        MICROSOFT.verify(1, postRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + succeeding + "/activate")));
+    }
+
+    @Test
+    void updateOperationSendsTheStatusToleratesAnyBodyAndReadsConflictAsSuperseded() {
+        String id = newId();
+        String accepted = newId();
+        String superseded = newId();
+        MICROSOFT.stubFor(patch(urlPathEqualTo(operationPath(id, accepted)))
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "text/plain").withBody("OK")));
+        MICROSOFT.stubFor(patch(urlPathEqualTo(operationPath(id, superseded))).willReturn(aResponse().withStatus(409)));
+
+        assertThat(queue.updateOperation(id, accepted, "Success", null)).isEqualTo("Updated");
+        assertThat(queue.updateOperation(id, superseded, "Failure", null)).isEqualTo("Superseded");
+
+        MICROSOFT.verify(1, patchRequestedFor(urlPathEqualTo(operationPath(id, accepted)))
+                .withRequestBody(equalToJson("{\"status\":\"Success\"}")));
+        MICROSOFT.verify(1, patchRequestedFor(urlPathEqualTo(operationPath(id, superseded))));
+    }
+
+    @Test
+    void unknownSubscriptionIsPermanentAndNotRetried() {
+        String id = newId();
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id)).willReturn(BridgeTest.json(404, "{}")));
+
+        Failure failure = catchThrowableOfType(Failure.class, () -> interactive.getSubscription(id, null));
+
+        assertThat(failure.getStatus()).isEqualTo(404);
+        assertThat(failure.isPermanent()).isTrue();
+        MICROSOFT.verify(1, getRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + id)));
+    }
+
+    @Test
+    void idsThatAreNotGuidsNeverReachAUrl() {
+        assertThatThrownBy(() -> queue.getSubscription("../operations", null)).isInstanceOf(Failure.class);
+
+        MICROSOFT.verify(0, getRequestedFor(com.github.tomakehurst.wiremock.client.WireMock.anyUrl()));
+    }
+
+    private static void stubSubscription(String id) {
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id)).willReturn(BridgeTest.json(200, subscriptionJson(id))));
+    }
+
+    private static void stubFirstThen(String id, ResponseDefinitionBuilder first) {
+        String scenario = "first-fails-" + id;
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id)).inScenario(scenario)
+                .whenScenarioStateIs(Scenario.STARTED).willReturn(first).willSetStateTo("recovered"));
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id)).inScenario(scenario)
+                .whenScenarioStateIs("recovered").willReturn(BridgeTest.json(200, subscriptionJson(id))));
+    }
+
+    private static String subscriptionJson(String id) {
+        return BridgeTest.subscriptionJson(id, "Subscribed", "basic", 3, "tenant-a", "tenant-a");
+    }
+
+    private static String operationPath(String subscription, String operation) {
+        return "/api/saas/subscriptions/" + subscription + "/operations/" + operation;
+    }
+
+    private static String newId() {
+        return UUID.randomUUID().toString();
+    }
+
+    private static MarketplaceProperties properties() {
+        return properties(URI.create("http://localhost:" + MICROSOFT.port() + "/api"));
+    }
+
+    private static MarketplaceProperties properties(URI apiUrl) {
+        Auth auth = new Auth(AuthMode.STATIC, null, null, null, null, null, "test-token",
+                URI.create("https://login.microsoftonline.com"), "20e940b3-4c77-4b0b-9a53-9e16a1b010a7/.default",
+                Duration.ofSeconds(10));
+        return new MarketplaceProperties(apiUrl, "2018-08-31", Duration.ofSeconds(2), Duration.ofSeconds(5),
+                Duration.ofSeconds(3), 3, Duration.ofMillis(50), Duration.ofSeconds(5), Duration.ofSeconds(8), auth);
+    }
+
+    /** The static token, counting how often a caller asked for a fresh one. */
+    private static final class CountingTokens extends MarketplaceTokenProvider {
+
+        final AtomicInteger forcedRefreshes = new AtomicInteger();
+
+        CountingTokens(MarketplaceProperties properties) {
+            super(properties, Clock.systemUTC());
+        }
+
+        @Override
+        public synchronized String authorization(boolean refresh) {
+            if (refresh) {
+                forcedRefreshes.incrementAndGet();
+            }
+            return super.authorization(refresh);
+        }
+    }
+}
