@@ -7,6 +7,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spring.boot.CamelContextConfiguration;
@@ -43,21 +46,53 @@ public class FlowsReady implements CamelContextConfiguration {
     public FlowsReady(ObjectMapper json, Environment environment) {
         this.json = json;
         this.environment = environment;
+        requireRouteFiles();
     }
 
     @Override
     public void beforeApplicationStart(CamelContext camelContext) {
     }
 
+    /**
+     * Refuses to start when no route file is where the routes are read from (Camel's own error names no cause).
+     * Runs while the beans are made, before Camel loads the routes.
+     */
+    private void requireRouteFiles() {
+        String pattern = environment.getProperty("camel.main.routes-include-pattern", "");
+        for (String location : pattern.split(",")) {
+            String trimmed = location.trim();
+            if (trimmed.startsWith("file:")) {
+                Path file = Path.of(trimmed.substring("file:".length()));
+                Path directory = file.getParent() == null ? Path.of(".") : file.getParent();
+                String glob = file.getFileName().toString();
+                if (!Files.isDirectory(directory) || !hasMatch(directory, glob)) {
+                    throw noFlows(pattern);
+                }
+            }
+        }
+    }
+
     @Override
     public void afterApplicationStart(CamelContext camelContext) {
         routes = camelContext.getRoutes().size();
         if (routes == 0) {
-            throw new IllegalStateException("No flow was loaded: " + environment.getProperty("camel.main.routes-include-pattern")
-                    + " found no route file. Start the bridge in its own directory (the one with routes/ and config/),"
-                    + " or point CAMEL_MAIN_ROUTES_INCLUDE_PATTERN at the routes, e.g. file:/app/routes/*.camel.yaml.");
+            throw noFlows(environment.getProperty("camel.main.routes-include-pattern"));
         }
         up = true;
+    }
+
+    private IllegalStateException noFlows(String pattern) {
+        return new IllegalStateException("No flow was loaded: " + pattern + " (from " + Path.of("").toAbsolutePath()
+                + ") finds no route file. Start the bridge in its own directory (the one with routes/ and config/),"
+                + " or point CAMEL_MAIN_ROUTESINCLUDEPATTERN at the routes, e.g. file:/app/routes/*.camel.yaml.");
+    }
+
+    private static boolean hasMatch(Path directory, String glob) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, glob)) {
+            return files.iterator().hasNext();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** One line that says the bridge is up and where to go. */

@@ -24,9 +24,13 @@ import java.util.stream.IntStream;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 /** deliver-billing.camel.yaml: every event to billing, once, in order per subscription, with dead letters. */
+@ExtendWith(OutputCaptureExtension.class)
 class DeliverBillingFlowTest extends BridgeTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
@@ -190,5 +194,38 @@ class DeliverBillingFlowTest extends BridgeTest {
     private static List<String> billingKeys(String subscriptionId) {
         return PUBLISHER.findAll(postRequestedFor(urlPathEqualTo("/billing")).withRequestBody(containing(subscriptionId)))
                 .stream().map(request -> request.getHeader("Idempotency-Key")).toList();
+    }
+
+    @Test
+    void routineRetriesLogOneWarningLineEachAndTheDeadLetterOneError(CapturedOutput output) {
+        String id = newSubscriptionId();
+        PUBLISHER.stubFor(post(urlPathEqualTo("/billing")).withRequestBody(containing(id)).atPriority(1)
+                .willReturn(aResponse().withStatus(503).withBody("maintenance")));
+
+        CanonicalEvents.publish(producer, "renew:" + id, "Renewed", id);
+
+        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", id).isEmpty());
+        await().atMost(WAIT).until(() -> output.getOut().contains("Dead-lettered renew:" + id));
+        List<String> lines = output.getOut().lines().toList();
+        assertThat(lines.stream().filter(line -> line.contains(" WARN ") && line.contains("on billing failed, redelivered")
+                && line.contains("maintenance"))).hasSize(2);
+        assertThat(lines.stream().filter(line -> line.contains(" ERROR ") && line.contains("renew:" + id))).hasSize(1);
+        assertThat(output.getOut()).doesNotContain("DefaultErrorHandler", "Execution of JMS message listener failed")
+                .doesNotContain("\tat org.apache.camel");
+    }
+
+    @Test
+    void eventsAreWrittenWithoutTheNullsOfTheSubscription() {
+        String id = newSubscriptionId();
+        String withNulls = subscriptionJson(id, "Subscribed", "basic", 10, "tenant-a", "tenant-a")
+                .replace("\"autoRenew\":true", "\"autoRenew\":true,\"sessionMode\":null");
+
+        CanonicalEvents.publish(producer, "renew:" + id, "Renewed", withNulls, id);
+
+        await().atMost(WAIT).untilAsserted(() -> PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/billing"))
+                .withHeader("Idempotency-Key", equalTo("renew:" + id))));
+        LoggedRequest delivered = PUBLISHER.findAll(postRequestedFor(urlPathEqualTo("/billing"))
+                .withHeader("Idempotency-Key", equalTo("renew:" + id))).get(0);
+        assertThat(delivered.getBodyAsString()).contains("\"autoRenew\":true").doesNotContain("sessionMode", "null");
     }
 }
