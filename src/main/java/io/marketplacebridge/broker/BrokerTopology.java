@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The addresses and queues of DESIGN.md's broker topology. Every consumed queue has a dead-letter queue
+ * The addresses and queues of broker topology (docs/architecture.md §6). Every consumed queue has a dead-letter queue
  * {@code DLQ.<queue>} on the multicast address {@link #DEAD_LETTER_ADDRESS}, selected by Artemis'
  * {@code _AMQ_ORIG_QUEUE} property, which is also what Artemis' own "retry message" reads.
  */

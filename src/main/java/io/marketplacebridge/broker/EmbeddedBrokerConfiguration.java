@@ -22,7 +22,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.context.annotation.Bean;
 
 /**
- * Starts the embedded, persistent Artemis broker with DESIGN.md's topology when {@code bridge.broker.url} is empty.
+ * Starts the embedded, persistent Artemis broker with the topology of docs/architecture.md §6 when {@code bridge.broker.url} is empty.
  * An external broker gets the same topology from its own {@code broker.xml} (see docker-compose.yml).
  */
 @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)

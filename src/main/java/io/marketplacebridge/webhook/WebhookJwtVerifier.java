@@ -28,7 +28,7 @@ import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.stereotype.Component;
 
 /**
- * Checks the Entra ID bearer token of Microsoft's webhook calls (fulfillment-api.md section 6): an RS256 signature by
+ * Checks the Entra ID bearer token of Microsoft's webhook calls (docs/marketplace-contract.md §6): an RS256 signature by
  * a key of the configured key set (cached, fetched again for an unknown {@code kid}), {@code exp}/{@code nbf} with a
  * small skew, {@code aud} = our app id, {@code tid} = our tenant, the v1 or v2 issuer of that tenant, and the
  * marketplace's app id in {@code azp} (v2) or {@code appid} (v1). A refused token is logged once, without the

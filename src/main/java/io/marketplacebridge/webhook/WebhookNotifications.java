@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Reads Microsoft's webhook notifications (fulfillment-api.md section 5). At intake: the body must be a JSON object
+ * Reads Microsoft's webhook notifications (docs/marketplace-contract.md §5). At intake: the body must be a JSON object
  * no larger than {@code bridge.webhook.max-body-bytes} that names its operation, subscription and action; every
  * other field, known or not, is kept as it came. In processing: what the body claims is compared with what Get
  * Operation says, because the body alone is never the truth.

@@ -7,7 +7,7 @@ import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
- * Microsoft's webhook ({@code bridge.webhook.*}): how its bearer JWT is checked (fulfillment-api.md section 6), how
+ * Microsoft's webhook ({@code bridge.webhook.*}): how its bearer JWT is checked (docs/marketplace-contract.md §6), how
  * large a notification may be, and who decides plan and quantity changes.
  *
  * @param validation {@code jwt} (default) checks every call's token; {@code none} switches the check off and warns
@@ -32,7 +32,7 @@ public record WebhookProperties(
 
     /** Whether the webhook's bearer token is checked. */
     public enum Validation {
-        /** The token is validated as fulfillment-api.md section 6 says (default). */
+        /** The token is validated as docs/marketplace-contract.md §6 says (default). */
         JWT,
         /** No check at all: for a local test against a fake caller only. */
         NONE

@@ -29,7 +29,7 @@ import java.util.UUID;
 
 /**
  * Microsoft's side of the webhook in tests: Entra ID's signing key (served as a JWKS by WireMock), the tokens
- * Microsoft sends (v1 and v2 shapes, fulfillment-api.md section 6), and the call itself.
+ * Microsoft sends (v1 and v2 shapes, docs/marketplace-contract.md §6), and the call itself.
  */
 public final class MicrosoftWebhook {
 
@@ -116,7 +116,7 @@ public final class MicrosoftWebhook {
         return new PlainJWT(claims).serialize();
     }
 
-    /** A notification as Microsoft POSTs it (fulfillment-api.md section 5), with an unknown field and purchaseToken. */
+    /** A notification as Microsoft POSTs it (docs/marketplace-contract.md §5), with an unknown field and purchaseToken. */
     public static String notification(String operationId, String subscriptionId, String action, String planId, Integer quantity) {
         return """
                 {"id":"%s","activityId":"%s","publisherId":"contoso","offerId":"bridge-offer",%s%s
