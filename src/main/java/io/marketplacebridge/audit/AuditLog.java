@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import org.apache.camel.Body;
 import org.apache.camel.Header;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -16,15 +17,17 @@ import org.springframework.stereotype.Component;
 @Component
 public class AuditLog {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private final ObjectMapper json;
 
     private final Clock clock;
 
-    public AuditLog() {
-        this(Clock.systemUTC());
+    @Autowired
+    public AuditLog(ObjectMapper json) {
+        this(json, Clock.systemUTC());
     }
 
-    AuditLog(Clock clock) {
+    AuditLog(ObjectMapper json, Clock clock) {
+        this.json = json;
         this.clock = clock;
     }
 
@@ -35,24 +38,24 @@ public class AuditLog {
     public String line(@Body String event, @Header("bridgeEventId") String eventId, @Header("bridgeEventType") String eventType,
             @Header("bridgeSubscriptionId") String subscriptionId, @Header("bridgeCorrelationId") String correlationId)
             throws JsonProcessingException {
-        ObjectNode line = JSON.createObjectNode();
+        ObjectNode line = json.createObjectNode();
         line.put("recordedAt", clock.instant().toString());
         line.put("eventId", eventId);
         line.put("eventType", eventType);
         line.put("subscriptionId", subscriptionId);
         line.put("correlationId", correlationId);
         line.set("event", parse(event));
-        return JSON.writeValueAsString(line) + "\n";
+        return json.writeValueAsString(line) + "\n";
     }
 
-    private static JsonNode parse(String event) {
+    private JsonNode parse(String event) {
         if (event == null || event.isBlank()) {
-            return JSON.getNodeFactory().textNode(event);
+            return json.getNodeFactory().textNode(event);
         }
         try {
-            return JSON.readTree(event);
+            return json.readTree(event);
         } catch (JsonProcessingException notJson) {
-            return JSON.getNodeFactory().textNode(event);
+            return json.getNodeFactory().textNode(event);
         }
     }
 }

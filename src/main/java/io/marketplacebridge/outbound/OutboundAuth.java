@@ -27,7 +27,6 @@ import org.slf4j.LoggerFactory;
 public final class OutboundAuth implements HttpClientConfigurer {
 
     private static final Logger LOG = LoggerFactory.getLogger(OutboundAuth.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration EXPIRY_MARGIN = Duration.ofSeconds(60);
     private static final Duration DEFAULT_LIFETIME = Duration.ofMinutes(5);
     private static final Duration TOKEN_TIMEOUT = Duration.ofSeconds(10);
@@ -35,12 +34,14 @@ public final class OutboundAuth implements HttpClientConfigurer {
     private final String system;
     private final HttpAuth auth;
     private final Clock clock;
+    private final ObjectMapper json;
     private final HttpClient tokenClient;
     private String token;
     private Instant tokenExpires = Instant.MIN;
 
-    OutboundAuth(String system, HttpAuth auth, Clock clock) {
+    OutboundAuth(String system, HttpAuth auth, ObjectMapper json, Clock clock) {
         this.system = system;
+        this.json = json;
         this.auth = auth;
         this.clock = clock;
         switch (auth.mode()) {
@@ -111,7 +112,7 @@ public final class OutboundAuth implements HttpClientConfigurer {
             LOG.warn("The {} token endpoint {} answered HTTP {}", system, auth.tokenEndpoint(), response.statusCode());
             throw new IOException("The " + system + " token endpoint answered HTTP " + response.statusCode());
         }
-        JsonNode answer = JSON.readTree(response.body());
+        JsonNode answer = json.readTree(response.body());
         String accessToken = answer.path("access_token").asText(null);
         if (accessToken == null || accessToken.isBlank()) {
             throw new IOException("The " + system + " token endpoint answered without an access_token");

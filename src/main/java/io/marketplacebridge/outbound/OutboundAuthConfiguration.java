@@ -1,5 +1,6 @@
 package io.marketplacebridge.outbound;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.marketplacebridge.billing.BillingProperties;
 import io.marketplacebridge.crm.CrmProperties;
 import io.marketplacebridge.provisioning.ProvisioningProperties;
@@ -15,17 +16,17 @@ import org.springframework.context.annotation.Configuration;
 class OutboundAuthConfiguration {
 
     @Bean
-    OutboundAuth billingAuth(BillingProperties billing) {
-        return new OutboundAuth("billing", billing.auth(), Clock.systemUTC());
+    OutboundAuth billingAuth(BillingProperties billing, ObjectMapper json) {
+        return new OutboundAuth("billing", billing.auth(), json, Clock.systemUTC());
     }
 
     @Bean
-    OutboundAuth provisioningAuth(ProvisioningProperties provisioning) {
-        return new OutboundAuth("provisioning", provisioning.auth(), Clock.systemUTC());
+    OutboundAuth provisioningAuth(ProvisioningProperties provisioning, ObjectMapper json) {
+        return new OutboundAuth("provisioning", provisioning.auth(), json, Clock.systemUTC());
     }
 
     @Bean
-    OutboundAuth crmAuth(CrmProperties crm) {
-        return new OutboundAuth("crm", crm.auth(), Clock.systemUTC());
+    OutboundAuth crmAuth(CrmProperties crm, ObjectMapper json) {
+        return new OutboundAuth("crm", crm.auth(), json, Clock.systemUTC());
     }
 }

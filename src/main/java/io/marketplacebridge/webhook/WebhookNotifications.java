@@ -30,12 +30,12 @@ public class WebhookNotifications {
     private static final Logger LOG = LoggerFactory.getLogger(WebhookNotifications.class);
     private static final Pattern GUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Pattern ACTION = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,63}");
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final long maxBytes;
+    private final ObjectMapper json;
 
-    public WebhookNotifications(WebhookProperties properties) {
+    public WebhookNotifications(WebhookProperties properties, ObjectMapper json) {
         this.maxBytes = properties.maxBodyBytes().toBytes();
+        this.json = json;
     }
 
     /**
@@ -50,7 +50,7 @@ public class WebhookNotifications {
         }
         JsonNode json;
         try {
-            json = body == null || body.isBlank() ? null : JSON.readTree(body);
+            json = body == null || body.isBlank() ? null : this.json.readTree(body);
         } catch (JsonProcessingException e) {
             throw rejected(400, "The notification is not valid JSON.");
         }

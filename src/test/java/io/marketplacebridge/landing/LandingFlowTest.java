@@ -82,7 +82,7 @@ class LandingFlowTest extends BridgeTest {
     }
 
     @Test
-    void reloadingOrManagingTheAccountAgainPublishesPurchasedOnce() throws Exception {
+    void reloadingOrManagingTheAccountAgainPublishesPurchasedOnceAndLogsNoMessageDump(CapturedOutput output) throws Exception {
         String id = newSubscriptionId();
         MICROSOFT.stubFor(resolve("first-" + id).willReturn(json(200, resolved(id))));
         MICROSOFT.stubFor(resolve("manage-" + id).willReturn(json(200, resolved(id))));
@@ -96,6 +96,7 @@ class LandingFlowTest extends BridgeTest {
                 .withHeader("Idempotency-Key", equalTo("activated:" + id))));
         PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/provisioning")).withHeader("Idempotency-Key", equalTo("purchase:" + id)));
         MICROSOFT.verify(1, postRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + id + "/activate")));
+        assertThat(output.getOut()).doesNotContain("AMQ222059").doesNotContain("user@tenant-a.example");
     }
 
     @Test

@@ -112,7 +112,7 @@ class OutboundAuthTest {
 
     private OutboundAuth auth(Mode mode, String token, String username, String password, String clientId, String clientSecret) {
         return new OutboundAuth("billing", new HttpAuth(mode, token, username, password, clientId, clientSecret,
-                URI.create(server.baseUrl() + "/token"), "api://billing/.default"), clock);
+                URI.create(server.baseUrl() + "/token"), "api://billing/.default"), new com.fasterxml.jackson.databind.ObjectMapper(), clock);
     }
 
     private void call(OutboundAuth auth) throws Exception {
