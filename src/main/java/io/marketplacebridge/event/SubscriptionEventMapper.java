@@ -101,7 +101,7 @@ public class SubscriptionEventMapper {
      * Microsoft's samples disagree on some fields: status padded with spaces, quantity as a number, a numeric
      * string or {@code ""}. The canonical event carries a trimmed status and a number or no quantity.
      */
-    static Map<String, Object> normalize(Map<String, Object> subscription) {
+    public static Map<String, Object> normalize(Map<String, Object> subscription) {
         Map<String, Object> copy = new LinkedHashMap<>(subscription);
         if (copy.get("saasSubscriptionStatus") instanceof String status) {
             copy.put("saasSubscriptionStatus", status.trim());

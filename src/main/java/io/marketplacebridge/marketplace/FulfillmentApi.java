@@ -95,6 +95,13 @@ public class FulfillmentApi {
                 properties.requestTimeout()), correlationId));
     }
 
+    /** List Available Plans (§3.5): the plans this subscription may change to, {@code {"plans": [...]}}. */
+    public Map<String, Object> listAvailablePlans(@Header("bridgeSubscriptionId") String subscriptionId,
+            @Header("bridgeCorrelationId") String correlationId) {
+        return read(call(new Call("list-available-plans", "GET", "/saas/subscriptions/" + guid(subscriptionId)
+                + "/listAvailablePlans", null, true, properties.requestTimeout()), correlationId));
+    }
+
     /**
      * Activate (§3.2) with the purchased plan and, for per-seat plans, quantity. Not repeated here: activate is not
      * idempotent, so the activation flow re-reads the subscription before another attempt. Any body of the answer

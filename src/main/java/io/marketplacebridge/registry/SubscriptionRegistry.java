@@ -1,0 +1,309 @@
+package io.marketplacebridge.registry;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.marketplacebridge.web.ProblemException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Header;
+import org.apache.camel.Variable;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * The bridge's registry of subscriptions (docs/architecture.md "Memory"): each subscription's last state as
+ * Microsoft reported it and as the bridge published it, its timeline of events with each system's outcome, for the
+ * routes to write and the subscription API to read. Every write is a keyed upsert (event id, system), so a
+ * redelivery, a replay or a second bridge instance never duplicates an entry; a failed write throws, and the
+ * consuming route rolls back and retries like any other failure.
+ */
+@Component
+public class SubscriptionRegistry {
+
+    /** What happened to an event at one system. */
+    public enum Outcome {
+        DELIVERED("delivered"), DEAD_LETTERED("dead-lettered"), REPLAYED("replayed"), DISCARDED("discarded");
+
+        private final String label;
+
+        Outcome(String label) {
+            this.label = label;
+        }
+
+        /** The word in the store and the API. */
+        public String label() {
+            return label;
+        }
+    }
+
+    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() { };
+    private static final int MAX_DETAIL_CHARS = 2000;
+    private static final int MAX_PAGE_SIZE = 200;
+
+    private final JdbcTemplate jdbc;
+    private final ObjectMapper json;
+    private final Clock clock;
+
+    @Autowired
+    public SubscriptionRegistry(JdbcTemplate jdbc, ObjectMapper json) {
+        this(jdbc, json, Clock.systemUTC());
+    }
+
+    SubscriptionRegistry(JdbcTemplate jdbc, ObjectMapper json, Clock clock) {
+        this.jdbc = jdbc;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    /**
+     * Records a published canonical event: its timeline entry (once per event id) and the subscription's state, which
+     * is both what Microsoft reported (every event carries Get Subscription's answer) and what the bridge published.
+     */
+    @SuppressWarnings("unchecked")
+    public void recordPublished(@Variable("event") Map<String, Object> event) {
+        Map<String, Object> subscription = (Map<String, Object>) event.get("subscription");
+        String subscriptionId = String.valueOf(subscription.get("id"));
+        String eventId = String.valueOf(event.get("eventId"));
+        OffsetDateTime occurredAt = time(event.get("occurredAt"));
+        OffsetDateTime now = now();
+        try {
+            jdbc.update("INSERT INTO subscription_event (event_id, subscription_id, event_type, event_source, occurred_at,"
+                    + " correlation_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)", eventId, subscriptionId,
+                    event.get("type"), event.get("source"), occurredAt, event.get("correlationId"), now);
+        } catch (DuplicateKeyException alreadyRecorded) {
+            // A redelivery or a replay publishes the same event again: one entry.
+        }
+        String state = write(subscription);
+        upsert("UPDATE subscription SET offer_id = ?, plan_id = ?, quantity = ?, status = ?, microsoft_state = ?,"
+                        + " microsoft_seen_at = ?, published_state = ?, last_event_id = ?, last_event_type = ?, updated_at = ?"
+                        + " WHERE subscription_id = ?",
+                new Object[] {subscription.get("offerId"), subscription.get("planId"), quantity(subscription),
+                        subscription.get("saasSubscriptionStatus"), state, occurredAt, state, eventId, event.get("type"),
+                        now, subscriptionId},
+                "INSERT INTO subscription (subscription_id, offer_id, plan_id, quantity, status, microsoft_state,"
+                        + " microsoft_seen_at, published_state, last_event_id, last_event_type, created_at, updated_at)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                new Object[] {subscriptionId, subscription.get("offerId"), subscription.get("planId"),
+                        quantity(subscription), subscription.get("saasSubscriptionStatus"), state, occurredAt, state,
+                        eventId, event.get("type"), now, now});
+    }
+
+    /** Records that a system took an event (its queue is the system's name). */
+    public void recordDelivered(@Header("bridgeEventId") String eventId, @ExchangeProperty("bridgeQueue") String system,
+            @Header("bridgeSubscriptionId") String subscriptionId, @Header("JMSXDeliveryCount") Integer attempts) {
+        recordOutcome(eventId, system, subscriptionId, Outcome.DELIVERED, null, attempts);
+    }
+
+    /** Records that a message went to its dead-letter queue, with the reason (policy queue-consumer-errors). */
+    public void recordDeadLettered(@Header("bridgeEventId") String eventId, @ExchangeProperty("bridgeQueue") String system,
+            @Header("bridgeSubscriptionId") String subscriptionId, @Header("bridgeFailureMessage") String reason,
+            @Header("JMSXDeliveryCount") Integer attempts) {
+        recordOutcome(eventId, system, subscriptionId, Outcome.DEAD_LETTERED, reason, attempts);
+    }
+
+    /** Records one system's outcome for one event; the latest outcome replaces the one before. */
+    public void recordOutcome(String eventId, String system, String subscriptionId, Outcome outcome, String detail,
+            Integer attempts) {
+        if (eventId == null || system == null) {
+            return;
+        }
+        String shortDetail = detail == null ? null : detail.length() > MAX_DETAIL_CHARS ? detail.substring(0, MAX_DETAIL_CHARS) : detail;
+        OffsetDateTime now = now();
+        upsert("UPDATE delivery SET outcome = ?, detail = ?, attempts = ?, updated_at = ?,"
+                        + " subscription_id = COALESCE(subscription_id, ?) WHERE event_id = ? AND target_system = ?",
+                new Object[] {outcome.label(), shortDetail, attempts, now, subscriptionId, eventId, system},
+                "INSERT INTO delivery (event_id, target_system, subscription_id, outcome, detail, attempts, updated_at)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                new Object[] {eventId, system, subscriptionId, outcome.label(), shortDetail, attempts, now});
+    }
+
+    /**
+     * One page of subscriptions, most recently changed first, with the total:
+     * {@code {"total", "page", "size", "subscriptions": [...]}}.
+     */
+    public Map<String, Object> list(@Header("status") String status, @Header("offerId") String offerId,
+            @Header("planId") String planId, @Header("page") String page, @Header("size") String size) {
+        int pageNumber = number(page, "page", 0, 0, Integer.MAX_VALUE);
+        int pageSize = number(size, "size", 50, 1, MAX_PAGE_SIZE);
+        StringBuilder where = new StringBuilder(" WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        filter(where, args, "status", status);
+        filter(where, args, "offer_id", offerId);
+        filter(where, args, "plan_id", planId);
+        Long total = jdbc.queryForObject("SELECT COUNT(*) FROM subscription" + where, Long.class, args.toArray());
+        List<Object> pageArgs = new ArrayList<>(args);
+        pageArgs.add(pageSize);
+        pageArgs.add((long) pageNumber * pageSize);
+        List<Map<String, Object>> rows = jdbc.query("SELECT * FROM subscription" + where
+                + " ORDER BY updated_at DESC, subscription_id LIMIT ? OFFSET ?", (rs, n) -> summary(rs), pageArgs.toArray());
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("total", total);
+        answer.put("page", pageNumber);
+        answer.put("size", pageSize);
+        answer.put("subscriptions", rows);
+        return answer;
+    }
+
+    /** The registry's record of one subscription, or null when the bridge never saw it. */
+    public Map<String, Object> find(@Header("bridgeSubscriptionId") String subscriptionId) {
+        List<Map<String, Object>> rows = jdbc.query("SELECT * FROM subscription WHERE subscription_id = ?",
+                (rs, n) -> record(rs), subscriptionId);
+        return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    /**
+     * The subscription's timeline, oldest first: each event with each system's outcome,
+     * {@code {"subscriptionId", "events": [{eventId, type, source, occurredAt, correlationId, deliveries: [...]}]}}.
+     * Outcomes of messages that are not events of the timeline (a dead-lettered notification) come as their own
+     * entries.
+     */
+    public Map<String, Object> timeline(@Header("bridgeSubscriptionId") String subscriptionId) {
+        Map<String, Map<String, Object>> events = new LinkedHashMap<>();
+        jdbc.query("SELECT * FROM subscription_event WHERE subscription_id = ? ORDER BY occurred_at, recorded_at, event_id",
+                rs -> {
+                    Map<String, Object> event = new LinkedHashMap<>();
+                    event.put("eventId", rs.getString("event_id"));
+                    event.put("type", rs.getString("event_type"));
+                    event.put("source", rs.getString("event_source"));
+                    event.put("occurredAt", iso(rs, "occurred_at"));
+                    event.put("correlationId", rs.getString("correlation_id"));
+                    event.put("deliveries", new ArrayList<Map<String, Object>>());
+                    events.put(rs.getString("event_id"), event);
+                }, subscriptionId);
+        List<Map<String, Object>> others = new ArrayList<>();
+        jdbc.query("SELECT * FROM delivery WHERE subscription_id = ? ORDER BY updated_at, target_system", rs -> {
+            Map<String, Object> delivery = new LinkedHashMap<>();
+            delivery.put("system", rs.getString("target_system"));
+            delivery.put("outcome", rs.getString("outcome"));
+            delivery.put("detail", rs.getString("detail"));
+            delivery.put("attempts", rs.getObject("attempts"));
+            delivery.put("at", iso(rs, "updated_at"));
+            Map<String, Object> event = events.get(rs.getString("event_id"));
+            if (event != null) {
+                @SuppressWarnings("unchecked")
+                List<Map<String, Object>> deliveries = (List<Map<String, Object>>) event.get("deliveries");
+                deliveries.add(delivery);
+            } else {
+                delivery.put("eventId", rs.getString("event_id"));
+                others.add(delivery);
+            }
+        }, subscriptionId);
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("subscriptionId", subscriptionId);
+        answer.put("events", new ArrayList<>(events.values()));
+        if (!others.isEmpty()) {
+            answer.put("otherOutcomes", others);
+        }
+        return answer;
+    }
+
+    /** Inserts, or updates the row the update statement names; a concurrent insert turns into the update. */
+    private void upsert(String update, Object[] updateArgs, String insert, Object[] insertArgs) {
+        if (jdbc.update(update, updateArgs) > 0) {
+            return;
+        }
+        try {
+            jdbc.update(insert, insertArgs);
+        } catch (DuplicateKeyException concurrent) {
+            jdbc.update(update, updateArgs);
+        }
+    }
+
+    private Map<String, Object> summary(ResultSet rs) throws SQLException {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("subscriptionId", rs.getString("subscription_id"));
+        row.put("offerId", rs.getString("offer_id"));
+        row.put("planId", rs.getString("plan_id"));
+        row.put("quantity", rs.getObject("quantity"));
+        row.put("status", rs.getString("status"));
+        row.put("lastEventId", rs.getString("last_event_id"));
+        row.put("lastEventType", rs.getString("last_event_type"));
+        row.put("updatedAt", iso(rs, "updated_at"));
+        return row;
+    }
+
+    private Map<String, Object> record(ResultSet rs) throws SQLException {
+        Map<String, Object> row = summary(rs);
+        row.put("createdAt", iso(rs, "created_at"));
+        row.put("microsoftSeenAt", iso(rs, "microsoft_seen_at"));
+        row.put("published", read(rs.getString("published_state")));
+        return row;
+    }
+
+    private static void filter(StringBuilder where, List<Object> args, String column, String value) {
+        if (value != null && !value.isBlank()) {
+            where.append(" AND ").append(column).append(" = ?");
+            args.add(value.trim());
+        }
+    }
+
+    private static int number(String value, String name, int fallback, int min, int max) {
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            int number = Integer.parseInt(value.trim());
+            if (number < min || number > max) {
+                throw new NumberFormatException();
+            }
+            return number;
+        } catch (NumberFormatException e) {
+            throw new ProblemException(400, "'" + name + "' must be a whole number from " + min + " to " + max + ".");
+        }
+    }
+
+    private static Long quantity(Map<String, Object> subscription) {
+        return subscription.get("quantity") instanceof Number n ? n.longValue() : null;
+    }
+
+    private OffsetDateTime now() {
+        return OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+    }
+
+    private OffsetDateTime time(Object iso) {
+        if (iso == null) {
+            return now();
+        }
+        try {
+            return OffsetDateTime.ofInstant(Instant.parse(iso.toString()), ZoneOffset.UTC);
+        } catch (RuntimeException notInstant) {
+            return now();
+        }
+    }
+
+    private static String iso(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime time = rs.getObject(column, OffsetDateTime.class);
+        return time == null ? null : time.toInstant().toString();
+    }
+
+    private String write(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private Map<String, Object> read(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return json.readValue(text, MAP);
+        } catch (JsonProcessingException e) {
+            return Map.of("unreadable", text);
+        }
+    }
+}
