@@ -58,11 +58,28 @@ public abstract class BridgeTest {
     /** The broker journal of this JVM's shared context: fresh for every run. */
     public static final Path BROKER_DIR = Path.of("target", "test-broker", UUID.randomUUID().toString());
 
-    /** Points the bridge at the WireMock servers. */
+    /**
+     * The PostgreSQL database the store's tests run on when {@code BRIDGE_TEST_POSTGRES_URL} is set (.ci/run sets it;
+     * README "Development" says how to run it locally), or null: the embedded store.
+     */
+    public static final String POSTGRES_URL = System.getenv("BRIDGE_TEST_POSTGRES_URL");
+
+    /** Points the bridge at the WireMock servers, and its store at PostgreSQL when the tests have one. */
     @DynamicPropertySource
     static void wireMockServers(DynamicPropertyRegistry registry) {
         externalSystems().forEach((key, value) -> registry.add(key, () -> value));
         registry.add("bridge.broker.data-dir", BROKER_DIR::toString);
+        if (POSTGRES_URL != null && !POSTGRES_URL.isBlank()) {
+            postgresStore("shared_" + UUID.randomUUID().toString().replace("-", "")).forEach((key, value) -> registry.add(key, () -> value));
+        }
+    }
+
+    /** Settings that put the store in a schema of its own (created by Flyway) of the tests' PostgreSQL database. */
+    public static Map<String, String> postgresStore(String schema) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("bridge.store.url", POSTGRES_URL + (POSTGRES_URL.contains("?") ? "&" : "?") + "currentSchema=" + schema);
+        settings.put("spring.flyway.schemas", schema);
+        return settings;
     }
 
     /**
