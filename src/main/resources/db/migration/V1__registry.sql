@@ -19,12 +19,16 @@ CREATE TABLE subscription (
 );
 CREATE INDEX subscription_by_change ON subscription (updated_at);
 
--- The timeline: every event published.
+-- The timeline: every event published, with the subscription's status, plan and quantity it reported (what the
+-- subscription was at that time).
 CREATE TABLE subscription_event (
     event_id        VARCHAR(200) NOT NULL PRIMARY KEY,
     subscription_id VARCHAR(36)  NOT NULL,
     event_type      VARCHAR(40)  NOT NULL,
     event_source    VARCHAR(40)  NOT NULL,
+    status          VARCHAR(40),
+    plan_id         VARCHAR(200),
+    quantity        BIGINT,
     occurred_at     TIMESTAMP WITH TIME ZONE NOT NULL,
     correlation_id  VARCHAR(100),
     recorded_at     TIMESTAMP WITH TIME ZONE NOT NULL

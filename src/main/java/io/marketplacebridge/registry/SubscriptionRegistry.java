@@ -79,9 +79,10 @@ public class SubscriptionRegistry {
         OffsetDateTime occurredAt = time(event.get("occurredAt"));
         OffsetDateTime now = now();
         try {
-            jdbc.update("INSERT INTO subscription_event (event_id, subscription_id, event_type, event_source, occurred_at,"
-                    + " correlation_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)", eventId, subscriptionId,
-                    event.get("type"), event.get("source"), occurredAt, event.get("correlationId"), now);
+            jdbc.update("INSERT INTO subscription_event (event_id, subscription_id, event_type, event_source, status, plan_id,"
+                    + " quantity, occurred_at, correlation_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", eventId,
+                    subscriptionId, event.get("type"), event.get("source"), subscription.get("saasSubscriptionStatus"),
+                    subscription.get("planId"), quantity(subscription), occurredAt, event.get("correlationId"), now);
         } catch (DuplicateKeyException alreadyRecorded) {
             // A redelivery or a replay publishes the same event again: one entry.
         }
@@ -177,6 +178,9 @@ public class SubscriptionRegistry {
                     event.put("eventId", rs.getString("event_id"));
                     event.put("type", rs.getString("event_type"));
                     event.put("source", rs.getString("event_source"));
+                    event.put("status", rs.getString("status"));
+                    event.put("planId", rs.getString("plan_id"));
+                    event.put("quantity", rs.getObject("quantity"));
                     event.put("occurredAt", iso(rs, "occurred_at"));
                     event.put("correlationId", rs.getString("correlation_id"));
                     event.put("deliveries", new ArrayList<Map<String, Object>>());
