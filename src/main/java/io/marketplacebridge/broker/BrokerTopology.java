@@ -13,6 +13,14 @@ public final class BrokerTopology {
     public static final String INBOUND = "marketplace.inbound";
     public static final String EVENTS = "marketplace.events";
     public static final String COMMANDS = "marketplace.commands";
+    /**
+     * Operations the publisher started (change plan, change quantity, cancel) and their polls. A queue of their own,
+     * not {@link #COMMANDS}: Artemis pins a message group to one consumer, and a consumer whose selector refuses a
+     * message of its group would hold it forever; one consumer per queue avoids selectors between flows.
+     */
+    public static final String OPERATIONS = "marketplace.operations";
+    /** Metered usage records from the product. */
+    public static final String USAGE = "marketplace.usage";
     public static final List<String> EVENT_QUEUES = List.of("crm", "billing", "provisioning", "audit");
     public static final String DEAD_LETTER_ADDRESS = "DLA";
     public static final String DEAD_LETTER_PREFIX = "DLQ.";
@@ -24,7 +32,7 @@ public final class BrokerTopology {
 
     /** Every queue that consumers read, each of which has a dead-letter queue. */
     public static List<String> consumedQueues() {
-        return Stream.concat(Stream.of(INBOUND, COMMANDS), EVENT_QUEUES.stream()).toList();
+        return Stream.concat(Stream.of(INBOUND, COMMANDS, OPERATIONS, USAGE), EVENT_QUEUES.stream()).toList();
     }
 
     /** The address a consumed queue belongs to: the queue itself, or {@link #EVENTS} for the downstream queues. */

@@ -7,6 +7,8 @@ import static io.marketplacebridge.broker.BrokerTopology.EVENTS;
 import static io.marketplacebridge.broker.BrokerTopology.EVENT_QUEUES;
 import static io.marketplacebridge.broker.BrokerTopology.EXPIRY;
 import static io.marketplacebridge.broker.BrokerTopology.INBOUND;
+import static io.marketplacebridge.broker.BrokerTopology.OPERATIONS;
+import static io.marketplacebridge.broker.BrokerTopology.USAGE;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.activemq.artemis.api.core.QueueConfiguration;
@@ -80,6 +82,8 @@ class EmbeddedBrokerConfiguration {
 
         config.addAddressConfiguration(anycast(INBOUND));
         config.addAddressConfiguration(anycast(COMMANDS));
+        config.addAddressConfiguration(anycast(OPERATIONS));
+        config.addAddressConfiguration(anycast(USAGE));
         config.addAddressConfiguration(anycast(EXPIRY));
         CoreAddressConfiguration events = new CoreAddressConfiguration().setName(EVENTS).addRoutingType(RoutingType.MULTICAST);
         EVENT_QUEUES.forEach(queue -> events.addQueueConfiguration(
