@@ -26,7 +26,8 @@ public class RedeliveryBackoff {
             @ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception failure) {
         int failed = attempt == null || attempt < 1 ? 1 : attempt;
         double delay = broker.redeliveryDelay().toMillis() * Math.pow(broker.redeliveryMultiplier(), failed - 1);
-        if (failure instanceof Failure known && known.getRetryAfter() != null) {
+        Failure known = Failure.in(failure);
+        if (known != null && known.getRetryAfter() != null) {
             delay = Math.max(delay, known.getRetryAfter().toMillis());
         }
         return (long) Math.min(delay, broker.maxRedeliveryDelay().toMillis());

@@ -82,6 +82,18 @@ public class SubscriptionEventMapper {
         return event(String.valueOf(operation.get("id")), type, "webhook", subscription, operation, correlationId);
     }
 
+    /**
+     * The event of an operation the publisher started and Microsoft settled (source {@code publisher}): Microsoft's
+     * operation id is the event id, the same one its confirming webhook carries, so only one of the two is published.
+     *
+     * @param type {@code PlanChanged}, {@code QuantityChanged}, {@code Unsubscribed} or {@code OperationFailed}
+     */
+    public Map<String, Object> fromPublisherOperation(@Variable("operation") Map<String, Object> operation,
+            @Variable("subscription") Map<String, Object> subscription, @Variable("eventType") String type,
+            @Header("bridgeCorrelationId") String correlationId) {
+        return event(String.valueOf(operation.get("id")), type, "publisher", subscription, operation, correlationId);
+    }
+
     Map<String, Object> event(String eventId, String type, String source, Map<String, Object> subscription,
             Map<String, Object> operation, String correlationId) {
         Map<String, Object> event = new LinkedHashMap<>();

@@ -61,6 +61,16 @@ public class Failure extends RuntimeException {
         return status == 0 || status == 401 || status == 403 || status == 408 || status == 429 || status >= 500;
     }
 
+    /** The Failure among a throwable and its causes (Camel may wrap what a bean threw), or null. */
+    public static Failure in(Throwable thrown) {
+        for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof Failure failure) {
+                return failure;
+            }
+        }
+        return null;
+    }
+
     /** TRANSIENT or PERMANENT. */
     public Kind getKind() {
         return kind;

@@ -31,8 +31,8 @@ public class Failures {
      */
     public boolean deadLetterNow(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception failure,
             @ExchangeProperty("bridgeDeliveryCount") Integer attempt) {
-        boolean permanent = failure instanceof Failure known && known.isPermanent();
-        return permanent || (attempt != null && attempt >= maxDeliveryAttempts);
+        Failure known = Failure.in(failure);
+        return known != null && known.isPermanent() || attempt != null && attempt >= maxDeliveryAttempts;
     }
 
     /**
@@ -55,6 +55,7 @@ public class Failures {
 
     /** {@code permanent} or {@code transient}: how the dead-lettering policy judged the failure. */
     public String kind(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception failure) {
-        return failure instanceof Failure known && known.isPermanent() ? "permanent" : "transient";
+        Failure known = Failure.in(failure);
+        return known != null && known.isPermanent() ? "permanent" : "transient";
     }
 }

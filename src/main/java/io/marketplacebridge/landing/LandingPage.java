@@ -67,7 +67,8 @@ public class LandingPage {
                     + " Open the subscription again from the Azure portal or the Microsoft 365 admin center and choose"
                     + " <em>Configure account</em>.</p>"), null);
         }
-        if (failure instanceof Failure call) {
+        Failure call = Failure.in(failure);
+        if (call != null) {
             LOG.warn("Landing failed: {}", call.getMessage());
             if (call.getStatus() == 400) {
                 return new HttpAnswer(400, HTML, expired(), null);

@@ -144,6 +144,70 @@ public class FulfillmentApi {
         }
     }
 
+    /**
+     * Change Plan (§3.6), Change Quantity (§3.7) or Cancel (§3.8) of a publisher operation: answers
+     * {@code {"operationLocation", "microsoftOperationId"}} from Microsoft's {@code 202}, or {@code {"refused"}} with
+     * Microsoft's reason when it refused the request (a permanent failure: the flow settles the operation with it).
+     * Not repeated here: the operation flow records Microsoft's operation before anything else, so a redelivery
+     * never sends it twice; a transient failure is thrown and the broker redelivers.
+     *
+     * @param command {@code action} ({@code ChangePlan}, {@code ChangeQuantity} or {@code Unsubscribe}) and the
+     *        requested {@code planId} or {@code quantity}
+     */
+    public Map<String, Object> startOperation(@Header("bridgeSubscriptionId") String subscriptionId,
+            @Variable("command") Map<String, Object> command, @Header("bridgeCorrelationId") String correlationId) {
+        String path = "/saas/subscriptions/" + guid(subscriptionId);
+        String action = String.valueOf(command.get("action"));
+        Call call = switch (action) {
+            case "ChangePlan" -> new Call("change-plan", "PATCH", path, write(Map.of("planId", command.get("planId"))),
+                    false, properties.requestTimeout());
+            case "ChangeQuantity" -> new Call("change-quantity", "PATCH", path,
+                    write(Map.of("quantity", command.get("quantity"))), false, properties.requestTimeout());
+            case "Unsubscribe" -> new Call("cancel", "DELETE", path, null, false, properties.requestTimeout());
+            default -> throw Failure.permanent(SYSTEM, "operation", "no publisher operation " + action);
+        };
+        HttpResponse<String> response;
+        try {
+            response = call(call, correlationId);
+        } catch (Failure failure) {
+            if (!failure.isPermanent()) {
+                throw failure;
+            }
+            return new LinkedHashMap<>(Map.of("refused", failure.getMessage()));
+        }
+        String location = response.headers().firstValue("Operation-Location").orElse(null);
+        if (location == null || location.isBlank()) {
+            throw Failure.permanent(SYSTEM, call.name(), "answered " + response.statusCode() + " without Operation-Location");
+        }
+        Map<String, Object> started = new LinkedHashMap<>();
+        started.put("operationLocation", location);
+        started.put("microsoftOperationId", operationIdOf(location));
+        return started;
+    }
+
+    /**
+     * The operation at an {@code Operation-Location} (§3.6): an absolute URL that already carries api-version. Only
+     * a URL of the configured API is followed, so a forged location cannot send the token elsewhere.
+     */
+    public Map<String, Object> getOperationAt(@Variable("operationLocation") String location,
+            @Header("bridgeCorrelationId") String correlationId) {
+        String base = properties.apiUrl().toString().replaceAll("/+$", "");
+        if (location == null || !location.startsWith(base + "/")) {
+            throw Failure.permanent(SYSTEM, "get-operation", "the Operation-Location is not an address of " + base);
+        }
+        String relative = location.substring(base.length());
+        int query = relative.indexOf('?');
+        return read(call(new Call("get-operation", "GET", query < 0 ? relative : relative.substring(0, query), null, true,
+                properties.requestTimeout()), correlationId));
+    }
+
+    /** The operation id at the end of an Operation-Location path ({@code …/operations/{id}?api-version=…}). */
+    static String operationIdOf(String location) {
+        String path = location.contains("?") ? location.substring(0, location.indexOf('?')) : location;
+        String last = path.substring(path.lastIndexOf('/') + 1);
+        return last.matches("[0-9a-fA-F-]{36}") ? last.toLowerCase() : null;
+    }
+
     private static String operationPath(String subscriptionId, String operationId) {
         return "/saas/subscriptions/" + guid(subscriptionId) + "/operations/" + guid(operationId);
     }

@@ -52,7 +52,8 @@ public class Problems {
         if (failure instanceof ProblemException problem) {
             return answer(problem.getStatus(), problem.getMessage(), null);
         }
-        if (failure instanceof Failure call) {
+        Failure call = Failure.in(failure);
+        if (call != null) {
             LOG.warn("{} failed: {}", routeId, call.getMessage());
             if (call.getStatus() == 404 && FulfillmentApi.SYSTEM.equals(call.getSystem())) {
                 return answer(404, "Microsoft does not know this subscription.", null);
