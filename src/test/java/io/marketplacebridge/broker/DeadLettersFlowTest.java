@@ -230,6 +230,31 @@ class DeadLettersFlowTest extends BridgeTest {
         assertThat(count.path("value").isNumber()).isTrue();
     }
 
+    @Test
+    void jolokiaRunsTheOperationsHawtioNeedsAndRefusesTheRestWith403() throws Exception {
+        String queue = JSON.writeValueAsString(deadLetterQueueMBean("billing"));
+        String brokerMBean = JSON.writeValueAsString("org.apache.activemq.artemis:broker=\""
+                + broker.getActiveMQServer().getConfiguration().getName() + "\"");
+
+        JsonNode counted = jolokia("{\"type\":\"exec\",\"mbean\":" + queue + ",\"operation\":\"countMessages()\"}");
+        JsonNode listed = jolokia("{\"type\":\"exec\",\"mbean\":" + brokerMBean + ",\"operation\":\"listQueues(java.lang.String,int,int)\","
+                + "\"arguments\":[\"\",1,100]}");
+        JsonNode refused = jolokiaBulk("[" + String.join(",",
+                "{\"type\":\"exec\",\"mbean\":\"java.lang:type=Memory\",\"operation\":\"gc\"}",
+                "{\"type\":\"exec\",\"mbean\":\"com.sun.management:type=DiagnosticCommand\",\"operation\":\"vmSystemProperties([Ljava.lang.String;)\",\"arguments\":[[]]}",
+                "{\"type\":\"exec\",\"mbean\":" + queue + ",\"operation\":\"removeMessages(java.lang.String)\",\"arguments\":[\"bridgeSubscriptionId='" + newSubscriptionId() + "'\"]}",
+                "{\"type\":\"exec\",\"mbean\":" + brokerMBean + ",\"operation\":\"deleteAddress(java.lang.String)\",\"arguments\":[\"no-such-address\"]}",
+                "{\"type\":\"exec\",\"mbean\":" + brokerMBean + ",\"operation\":\"destroyQueue(java.lang.String)\",\"arguments\":[\"no-such-queue\"]}",
+                "{\"type\":\"write\",\"mbean\":\"java.lang:type=Memory\",\"attribute\":\"Verbose\",\"value\":true}") + "]");
+
+        assertThat(counted.path("value").isNumber()).isTrue();
+        assertThat(listed.path("value").asText()).contains("DLQ.billing");
+        assertThat(refused).hasSize(6).allSatisfy(answer -> {
+            assertThat(answer.path("status").asInt()).as(answer.toString()).isEqualTo(403);
+            assertThat(answer.path("error").asText()).as(answer.toString()).contains("forbidden");
+        });
+    }
+
     private String deadLetterQueueMBean(String queue) {
         return "org.apache.activemq.artemis:broker=\"" + broker.getActiveMQServer().getConfiguration().getName()
                 + "\",component=addresses,address=\"DLA\",subcomponent=queues,routing-type=\"multicast\",queue=\"DLQ." + queue + "\"";
@@ -243,6 +268,14 @@ class DeadLettersFlowTest extends BridgeTest {
         JsonNode answer = JSON.readTree(response.body());
         assertThat(answer.path("status").asInt()).as(response.body()).isEqualTo(200);
         return answer;
+    }
+
+    private JsonNode jolokiaBulk(String requests) throws Exception {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(url("/actuator/jolokia"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(requests)), ADMIN);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
     }
 
     private static void billingAnswers(String subscriptionId, int status) {
