@@ -1,7 +1,14 @@
 package io.marketplacebridge.admin;
 
+import io.marketplacebridge.web.Problems;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Profile;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
@@ -16,7 +23,7 @@ import org.springframework.security.web.SecurityFilterChain;
  * public (the webhook checks its own JWT). The publisher's systems (role {@value #INTEGRATION}) reach the
  * subscription, operation and usage endpoints; the operator (role {@value #OPERATOR}) reaches those too, and
  * {@code /api/admin} and {@code /actuator} (Hawtio, Jolokia, metrics, info, health details). Both log in with HTTP
- * Basic.
+ * Basic. Production has no sandbox: every {@code /sandbox} path is 404.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
@@ -29,16 +36,35 @@ class SecurityConfiguration {
     @Bean
     SecurityFilterChain bridgeSecurity(HttpSecurity http) throws Exception {
         http.authorizeHttpRequests(auth -> auth
-                        .requestMatchers("/api/webhook", "/landing", "/sandbox", "/sandbox/**", "/error").permitAll()
+                        .requestMatchers("/api/webhook", "/landing", "/error").permitAll()
                         .requestMatchers("/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness").permitAll()
                         .requestMatchers("/api/subscriptions/**", "/api/operations/**", "/api/usage").hasAnyRole(INTEGRATION, OPERATOR)
                         .requestMatchers("/api/**", "/actuator/**").hasRole(OPERATOR)
                         .anyRequest().denyAll())
                 .httpBasic(Customizer.withDefaults())
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.IF_REQUIRED))
-                // Machine-to-machine JSON endpoints authenticated per request; the sandbox holds fake data only.
-                .csrf(csrf -> csrf.ignoringRequestMatchers("/api/**", "/sandbox/**", "/actuator/**"));
+                // Machine-to-machine JSON endpoints authenticated per request.
+                .csrf(csrf -> csrf.ignoringRequestMatchers("/api/**", "/actuator/**"));
         return http.build();
+    }
+
+    /**
+     * Without the {@code sandbox} profile every {@code /sandbox} path is 404 for everyone, credentials or not: a
+     * production bridge does not tell that a sandbox could exist. With the profile, the sandbox's own chain
+     * (SandboxConfiguration) takes these paths instead.
+     */
+    @Bean
+    @Profile("!sandbox")
+    @Order(Ordered.HIGHEST_PRECEDENCE)
+    SecurityFilterChain absentSandbox(HttpSecurity http) throws Exception {
+        return http.securityMatcher("/sandbox", "/sandbox/**")
+                .authorizeHttpRequests(auth -> auth.anyRequest().denyAll())
+                .exceptionHandling(refusal -> refusal
+                        .authenticationEntryPoint((request, response, e) -> notFound(response))
+                        .accessDeniedHandler((request, response, e) -> notFound(response)))
+                .csrf(csrf -> csrf.disable())
+                .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .build();
     }
 
     @Bean
@@ -71,5 +97,11 @@ class SecurityConfiguration {
             throw new IllegalStateException("Set " + prefix + ".username and " + prefix + ".password (" + variable
                     + "_USERNAME, " + variable + "_PASSWORD): " + why);
         }
+    }
+
+    private static void notFound(HttpServletResponse response) throws IOException {
+        response.setStatus(404);
+        response.setContentType("application/problem+json");
+        response.getOutputStream().write(Problems.problem(404, "There is nothing at this path.").getBytes(StandardCharsets.UTF_8));
     }
 }
