@@ -19,6 +19,7 @@ import jakarta.jms.Session;
 import jakarta.jms.TextMessage;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -34,8 +35,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The dead-letter queues {@code DLQ.<queue>} as operators see them (routes/dead-letters.camel.yaml): counts, the
- * messages with their reasons, replay and discard. Only JMS is used (browse, and a transacted receive and send), so
- * it works the same on the embedded broker and on an external Artemis. A replay sends the message, as it arrived
+ * messages with their reasons, replay and discard. Only JMS is used (the broker's counts by management message,
+ * browse, and a transacted receive and send), so it works the same on the embedded broker and on an external Artemis. A replay sends the message, as it arrived
  * with its group (subscription) and event headers but without the failure headers, to its original queue only, by
  * its fully qualified name ({@code marketplace.events::crm}): the other consumers of the address get no copy.
  */
@@ -52,19 +53,26 @@ public class DeadLetters {
     private static final Pattern NOT_REPLAYED = Pattern.compile("bridgeFailure.*|bridgeFailedAt|bridgeFirstFailedAt|JMSX.*|_AMQ.*|__AMQ.*|JMS_.*");
 
     private final ConnectionFactory connectionFactory;
+    private final BrokerManagement brokerManagement;
 
-    public DeadLetters(ConnectionFactory jmsConnectionFactory) {
+    public DeadLetters(ConnectionFactory jmsConnectionFactory, BrokerManagement brokerManagement) {
         this.connectionFactory = jmsConnectionFactory;
+        this.brokerManagement = brokerManagement;
     }
 
-    /** {@code {"queues": [{"queue", "deadLetterQueue", "messages"}]}} for every consumed queue. */
+    /**
+     * {@code {"queues": [{"queue", "deadLetterQueue", "messages"}]}} for every consumed queue: the broker's own
+     * counts, so no dead letter is read, however many there are.
+     */
     public Map<String, Object> counts() throws JMSException {
+        List<String> deadLetterQueues = BrokerTopology.consumedQueues().stream().map(queue -> DEAD_LETTER_PREFIX + queue).toList();
+        Map<String, Long> counts = brokerManagement.messageCounts(deadLetterQueues);
         List<Map<String, Object>> queues = new ArrayList<>();
         for (String queue : BrokerTopology.consumedQueues()) {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("queue", queue);
             entry.put("deadLetterQueue", DEAD_LETTER_PREFIX + queue);
-            entry.put("messages", browse(queue, null, Integer.MAX_VALUE, message -> null).size());
+            entry.put("messages", counts.get(DEAD_LETTER_PREFIX + queue));
             queues.add(entry);
         }
         return Map.of("queues", queues);
@@ -75,7 +83,7 @@ public class DeadLetters {
             @Header("limit") Integer limit) throws JMSException {
         requireQueue(queue);
         int max = limit == null ? DEFAULT_LIMIT : Math.max(1, Math.min(limit, MAX_LIMIT));
-        List<Map<String, Object>> messages = browse(queue, selector(Set.of(), subscriptionId), max, DeadLetters::describe);
+        List<Map<String, Object>> messages = browse(queue, selector(Set.of(), subscriptionId), max);
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("queue", queue);
         answer.put("deadLetterQueue", DEAD_LETTER_PREFIX + queue);
@@ -176,17 +184,16 @@ public class DeadLetters {
         return session.createQueue(DEAD_LETTER_ADDRESS + "::" + DEAD_LETTER_PREFIX + queue);
     }
 
-    private <T> List<T> browse(String queue, String selector, int max, JmsFunction<T> read) throws JMSException {
-        List<T> found = new ArrayList<>();
+    /** The first {@code max} dead letters the selector picks, described: the browser reads no further. */
+    private List<Map<String, Object>> browse(String queue, String selector, int max) throws JMSException {
+        List<Map<String, Object>> found = new ArrayList<>();
         try (Connection connection = connectionFactory.createConnection()) {
             connection.start();
             try (Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
                     QueueBrowser browser = session.createBrowser(deadLetterQueue(session, queue), selector)) {
-                for (Object message : Collections.list(browser.getEnumeration())) {
-                    if (found.size() >= max) {
-                        break;
-                    }
-                    found.add(read.apply((Message) message));
+                Enumeration<?> messages = browser.getEnumeration();
+                while (found.size() < max && messages.hasMoreElements()) {
+                    found.add(describe((Message) messages.nextElement()));
                 }
             }
         }
@@ -336,10 +343,5 @@ public class DeadLetters {
         private static String blankToNull(String value) {
             return value == null || value.isBlank() ? null : value.trim();
         }
-    }
-
-    @FunctionalInterface
-    private interface JmsFunction<T> {
-        T apply(Message message) throws JMSException;
     }
 }

@@ -26,8 +26,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
+import org.apache.activemq.artemis.core.server.ActiveMQServer;
+import org.apache.activemq.artemis.core.server.ServerConsumer;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerConsumerPlugin;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -98,6 +103,35 @@ class DeadLettersFlowTest extends BridgeTest {
                 .isBefore(OffsetDateTime.parse(reason.path("failedAt").asText()));
         assertThat(letter.path("body").path("eventId").asText()).isEqualTo("renew:" + id);
         assertThat(letter.path("body").path("subscription").path("id").asText()).isEqualTo(id);
+    }
+
+    @Test
+    void countsAreTheBrokersOwnAndOpenNoDeadLetterQueue() throws Exception {
+        String id = newSubscriptionId();
+        billingAnswers(id, 422);
+        CanonicalEvents.publish(producer, "renew:" + id, "Renewed", id);
+        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", id).isEmpty());
+        ActiveMQServer server = broker.getActiveMQServer();
+        List<String> opened = new CopyOnWriteArrayList<>();
+        ActiveMQServerConsumerPlugin consumers = new ActiveMQServerConsumerPlugin() {
+            @Override
+            public void afterCreateConsumer(ServerConsumer consumer) {
+                opened.add(consumer.getQueue().getName().toString());
+            }
+        };
+
+        server.registerBrokerPlugin(consumers);
+        JsonNode counts;
+        try {
+            counts = JSON.readTree(admin("GET", "/api/admin/dead-letters").body()).path("queues");
+        } finally {
+            server.unRegisterBrokerPlugin(consumers);
+        }
+
+        assertThat(opened).noneMatch(queue -> queue.startsWith(BrokerTopology.DEAD_LETTER_PREFIX));
+        assertThat(counts).hasSize(BrokerTopology.consumedQueues().size()).allSatisfy(entry -> assertThat(entry.path("messages").asLong())
+                .as(entry.toString()).isEqualTo(server.locateQueue(entry.path("deadLetterQueue").asText()).getMessageCount()));
+        assertThat(count("billing")).isPositive();
     }
 
     @Test
