@@ -22,10 +22,15 @@ public class Problems {
 
     /** The subscription id of the path, which must be a GUID. */
     public String requireSubscriptionId(@Header("id") String id) {
-        if (id == null || !GUID.matcher(id).matches()) {
+        if (!isGuid(id)) {
             throw new ProblemException(400, "The subscription id must be a GUID.");
         }
         return id.toLowerCase();
+    }
+
+    /** Whether the value is a GUID, as Microsoft's subscription ids are. */
+    public static boolean isGuid(String value) {
+        return value != null && GUID.matcher(value).matches();
     }
 
     /** The problem body of a {@link ProblemException}. */

@@ -17,6 +17,7 @@ import io.marketplacebridge.BridgeTest;
 import io.marketplacebridge.CanonicalEvents;
 import jakarta.jms.ConnectionFactory;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -27,6 +28,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.apache.activemq.artemis.core.server.ActiveMQServer;
@@ -35,10 +37,16 @@ import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerConsumerPlugin;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /** dead-letters.camel.yaml: operators list, replay and discard dead letters, by API and from Hawtio (Jolokia). */
+@ExtendWith(OutputCaptureExtension.class)
 class DeadLettersFlowTest extends BridgeTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
@@ -209,6 +217,80 @@ class DeadLettersFlowTest extends BridgeTest {
         assertThat(billingCalls(id)).isEqualTo(1);
     }
 
+    /**
+     * Runs on an application of its own: a whole-queue replay or discard in the shared one would take other tests'
+     * dead letters too.
+     */
+    @Test
+    void replayAndDiscardTakeNothingWithoutASelectionAndTheWholeQueueWithAllTrue(@TempDir Path dataDir) throws Exception {
+        String first = newSubscriptionId();
+        String second = newSubscriptionId();
+        billingAnswers(first, 422);
+        billingAnswers(second, 422);
+        try (ConfigurableApplicationContext bridge = startApplication(dataDir, "dead-letters-all", Map.of())) {
+            ConnectionFactory jms = bridge.getBean(ConnectionFactory.class);
+            ProducerTemplate events = bridge.getBean(ProducerTemplate.class);
+            CanonicalEvents.publish(events, "renew:" + first, "Renewed", first);
+            CanonicalEvents.publish(events, "renew:" + second, "Renewed", second);
+            await().atMost(WAIT).until(() -> deadLetters(jms, "billing", first).size() == 1 && deadLetters(jms, "billing", second).size() == 1);
+            billingAnswers(first, 200);
+
+            HttpResponse<String> unselectedReplay = admin(port(bridge), "POST", "/api/admin/dead-letters/billing/replay", null);
+            HttpResponse<String> emptyBodyReplay = admin(port(bridge), "POST", "/api/admin/dead-letters/billing/replay", "{}");
+            HttpResponse<String> unselectedDiscard = admin(port(bridge), "DELETE", "/api/admin/dead-letters/billing?reason=cleanup", null);
+
+            for (HttpResponse<String> refused : List.of(unselectedReplay, emptyBodyReplay, unselectedDiscard)) {
+                assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+                assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+                assertThat(JSON.readTree(refused.body()).path("detail").asText()).contains("all=true", "messageId", "subscriptionId");
+            }
+            assertThat(deadLetters(jms, "billing", first)).hasSize(1);
+            assertThat(deadLetters(jms, "billing", second)).hasSize(1);
+            assertThat(billingCalls(first)).isEqualTo(1);
+
+            HttpResponse<String> replayAll = admin(port(bridge), "POST", "/api/admin/dead-letters/billing/replay?all=true", null);
+
+            assertThat(replayAll.statusCode()).as(replayAll.body()).isEqualTo(200);
+            assertThat(JSON.readTree(replayAll.body()).path("replayed").asInt()).isEqualTo(2);
+            await().atMost(WAIT).until(() -> billingCalls(first) == 2 && billingCalls(second) == 2
+                    && deadLetters(jms, "billing", second).size() == 1);
+            assertThat(deadLetters(jms, "billing", first)).isEmpty();
+
+            HttpResponse<String> discardAll = admin(port(bridge), "DELETE", "/api/admin/dead-letters/billing?reason=cleanup",
+                    "{\"all\":true}");
+
+            assertThat(discardAll.statusCode()).as(discardAll.body()).isEqualTo(200);
+            assertThat(JSON.readTree(discardAll.body()).path("discarded").asInt()).isEqualTo(1);
+            assertThat(deadLetters(jms, "billing", second)).isEmpty();
+        }
+    }
+
+    @Test
+    void subscriptionFilterThatIsNotAGuidIsABadRequestAndSelectsNothing(CapturedOutput output) throws Exception {
+        String id = newSubscriptionId();
+        billingAnswers(id, 422);
+        CanonicalEvents.publish(producer, "renew:" + id, "Renewed", id);
+        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", id).isEmpty());
+        String injection = URLEncoder.encode("x' OR '1'='1", StandardCharsets.UTF_8);
+
+        List<HttpResponse<String>> answers = List.of(
+                admin("GET", "/api/admin/dead-letters/billing?subscriptionId=" + URLEncoder.encode("'", StandardCharsets.UTF_8)),
+                admin("GET", "/api/admin/dead-letters/billing?subscriptionId=" + injection),
+                admin("POST", "/api/admin/dead-letters/billing/replay?subscriptionId=" + injection),
+                admin("POST", "/api/admin/dead-letters/billing/replay", "{\"subscriptionId\":\"not-a-guid\"}"),
+                admin("DELETE", "/api/admin/dead-letters/billing?reason=test&subscriptionId=not-a-guid"));
+
+        assertThat(answers).allSatisfy(answer -> {
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(400);
+            assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(JSON.readTree(answer.body()).path("detail").asText()).contains("subscriptionId", "GUID");
+            assertThat(answer.body()).doesNotContain(id);
+        });
+        assertThat(deadLetters(connectionFactory, "billing", id)).hasSize(1);
+        assertThat(billingCalls(id)).isEqualTo(1);
+        assertThat(output.getAll()).doesNotContain("dead-letters-list failed", "dead-letters-replay failed", "dead-letters-discard failed");
+    }
+
     @Test
     void unknownQueueIsANotFoundProblem() throws Exception {
         HttpResponse<String> list = admin("GET", "/api/admin/dead-letters/ledger");
@@ -352,7 +434,11 @@ class DeadLettersFlowTest extends BridgeTest {
     }
 
     private HttpResponse<String> admin(String method, String path, String json) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(url(path))
+        return admin(port, method, path, json);
+    }
+
+    private HttpResponse<String> admin(int port, String method, String path, String json) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
                 .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
         if (json != null) {
             request.header("Content-Type", "application/json");
