@@ -1,5 +1,6 @@
 package io.marketplacebridge.admin;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.marketplacebridge.web.Problems;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -19,11 +20,11 @@ import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 
 /**
- * Who may call what (docs/architecture.md, "Roles and access"). Microsoft's webhook, the buyer's landing page and the health probes are
- * public (the webhook checks its own JWT). The publisher's systems (role {@value #INTEGRATION}) reach the
- * subscription, operation and usage endpoints; the operator (role {@value #OPERATOR}) reaches those too, and
- * {@code /api/admin} and {@code /actuator} (Hawtio, Jolokia, metrics, info, health details). Both log in with HTTP
- * Basic. Production has no sandbox: every {@code /sandbox} path is 404.
+ * Who may call what (docs/architecture.md, "Roles and access"). Microsoft's webhook, the buyer's landing page and the
+ * health probes are public (the webhook checks its own JWT). The publisher's systems (role {@value #INTEGRATION})
+ * reach the subscription, operation and usage endpoints; the operator (role {@value #OPERATOR}) reaches those too,
+ * and {@code /api/admin} and {@code /actuator} (Hawtio, Jolokia, metrics, info, health details). Both log in with
+ * HTTP Basic. Production has no sandbox: every {@code /sandbox} path is 404.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
@@ -56,12 +57,12 @@ class SecurityConfiguration {
     @Bean
     @Profile("!sandbox")
     @Order(Ordered.HIGHEST_PRECEDENCE)
-    SecurityFilterChain absentSandbox(HttpSecurity http) throws Exception {
+    SecurityFilterChain absentSandbox(HttpSecurity http, ObjectMapper json) throws Exception {
         return http.securityMatcher("/sandbox", "/sandbox/**")
                 .authorizeHttpRequests(auth -> auth.anyRequest().denyAll())
                 .exceptionHandling(refusal -> refusal
-                        .authenticationEntryPoint((request, response, e) -> notFound(response))
-                        .accessDeniedHandler((request, response, e) -> notFound(response)))
+                        .authenticationEntryPoint((request, response, e) -> notFound(response, json))
+                        .accessDeniedHandler((request, response, e) -> notFound(response, json)))
                 .csrf(csrf -> csrf.disable())
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .build();
@@ -99,9 +100,10 @@ class SecurityConfiguration {
         }
     }
 
-    private static void notFound(HttpServletResponse response) throws IOException {
+    private static void notFound(HttpServletResponse response, ObjectMapper json) throws IOException {
         response.setStatus(404);
         response.setContentType("application/problem+json");
-        response.getOutputStream().write(Problems.problem(404, "There is nothing at this path.").getBytes(StandardCharsets.UTF_8));
+        response.getOutputStream().write(Problems.problem(json, 404, "There is nothing at this path.")
+                .getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -37,9 +37,10 @@ import org.springframework.stereotype.Component;
 /**
  * The dead-letter queues {@code DLQ.<queue>} as operators see them (routes/dead-letters.camel.yaml): counts, the
  * messages with their reasons, replay and discard. Only JMS is used (the broker's counts by management message,
- * browse, and a transacted receive and send), so it works the same on the embedded broker and on an external Artemis. A replay sends the message, as it arrived
- * with its group (subscription) and event headers but without the failure headers, to its original queue only, by
- * its fully qualified name ({@code marketplace.events::crm}): the other consumers of the address get no copy.
+ * browse, and a transacted receive and send), so it works the same on the embedded broker and on an external
+ * Artemis. Replay and discard take only what the request selects. A replay sends the message, as it arrived with its
+ * group (subscription) and event headers but without the failure headers, to its original queue only, by its fully
+ * qualified name ({@code marketplace.events::crm}): the other consumers of the address get no copy.
  */
 @Component
 public class DeadLetters {

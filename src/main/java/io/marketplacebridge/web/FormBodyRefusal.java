@@ -1,5 +1,6 @@
 package io.marketplacebridge.web;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -29,8 +30,8 @@ class FormBodyRefusal {
     private static final Logger LOG = LoggerFactory.getLogger(FormBodyRefusal.class);
 
     @Bean
-    FilterRegistrationBean<OncePerRequestFilter> formBodyRefusalFilter() {
-        FilterRegistrationBean<OncePerRequestFilter> registration = new FilterRegistrationBean<>(new Refusal());
+    FilterRegistrationBean<OncePerRequestFilter> formBodyRefusalFilter(ObjectMapper json) {
+        FilterRegistrationBean<OncePerRequestFilter> registration = new FilterRegistrationBean<>(new Refusal(json));
         registration.addUrlPatterns("/api/*");
         // Ahead of every filter that may read the form: Spring Security's chain, Spring's FormContentFilter.
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
@@ -38,6 +39,12 @@ class FormBodyRefusal {
     }
 
     private static final class Refusal extends OncePerRequestFilter {
+
+        private final ObjectMapper json;
+
+        Refusal(ObjectMapper json) {
+            this.json = json;
+        }
 
         @Override
         protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
@@ -50,7 +57,7 @@ class FormBodyRefusal {
             LOG.warn("Request refused (415): {} {} with a {} body", request.getMethod(), request.getRequestURI(), refused);
             response.setStatus(415);
             response.setContentType("application/problem+json");
-            response.getOutputStream().write(Problems.problem(415, "The API takes JSON bodies (application/json), not "
+            response.getOutputStream().write(Problems.problem(json, 415, "The API takes JSON bodies (application/json), not "
                     + refused + ".").getBytes(StandardCharsets.UTF_8));
         }
 

@@ -59,13 +59,18 @@ public class Problems {
 
     /** An RFC 9457 problem body with the given status and detail. */
     public static String problem(int status, String detail) {
+        return problem(JSON, status, detail);
+    }
+
+    /** An RFC 9457 problem body with the given status and detail, written by the given mapper. */
+    public static String problem(ObjectMapper json, int status, String detail) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", "about:blank");
         body.put("title", org.springframework.http.HttpStatus.valueOf(status).getReasonPhrase());
         body.put("status", status);
         body.put("detail", detail);
         try {
-            return JSON.writeValueAsString(body);
+            return json.writeValueAsString(body);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
