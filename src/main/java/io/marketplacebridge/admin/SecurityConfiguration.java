@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.marketplacebridge.web.Problems;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Profile;
@@ -101,9 +100,6 @@ class SecurityConfiguration {
     }
 
     private static void notFound(HttpServletResponse response, ObjectMapper json) throws IOException {
-        response.setStatus(404);
-        response.setContentType("application/problem+json");
-        response.getOutputStream().write(Problems.problem(json, 404, "There is nothing at this path.")
-                .getBytes(StandardCharsets.UTF_8));
+        Problems.send(response, json, 404, "There is nothing at this path.");
     }
 }

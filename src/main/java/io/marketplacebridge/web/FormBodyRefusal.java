@@ -6,7 +6,6 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -55,10 +54,7 @@ class FormBodyRefusal {
                 return;
             }
             LOG.warn("Request refused (415): {} {} with a {} body", request.getMethod(), request.getRequestURI(), refused);
-            response.setStatus(415);
-            response.setContentType("application/problem+json");
-            response.getOutputStream().write(Problems.problem(json, 415, "The API takes JSON bodies (application/json), not "
-                    + refused + ".").getBytes(StandardCharsets.UTF_8));
+            Problems.send(response, json, 415, "The API takes JSON bodies (application/json), not " + refused + ".");
         }
 
         /** The body's media type when it is one the API refuses, else null. */

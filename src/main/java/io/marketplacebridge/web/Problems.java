@@ -3,6 +3,9 @@ package io.marketplacebridge.web;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.marketplacebridge.marketplace.MarketplaceApiException;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -60,6 +63,13 @@ public class Problems {
     /** An RFC 9457 problem body with the given status and detail. */
     public static String problem(int status, String detail) {
         return problem(JSON, status, detail);
+    }
+
+    /** Answers a servlet request with an RFC 9457 problem: for the filters that refuse a request before any route. */
+    public static void send(HttpServletResponse response, ObjectMapper json, int status, String detail) throws IOException {
+        response.setStatus(status);
+        response.setContentType("application/problem+json");
+        response.getOutputStream().write(problem(json, status, detail).getBytes(StandardCharsets.UTF_8));
     }
 
     /** An RFC 9457 problem body with the given status and detail, written by the given mapper. */

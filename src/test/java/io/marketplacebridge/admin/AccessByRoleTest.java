@@ -3,12 +3,7 @@ package io.marketplacebridge.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.marketplacebridge.BridgeTest;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -29,8 +24,6 @@ class AccessByRoleTest extends BridgeTest {
 
     @LocalServerPort
     int port;
-
-    private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
     void integrationReachesTheActivationCallback() throws Exception {
@@ -90,18 +83,10 @@ class AccessByRoleTest extends BridgeTest {
     }
 
     private HttpResponse<String> send(String method, String path, String credentials) throws Exception {
-        return send(method, path, credentials, null);
+        return call(port, method, path, credentials, null);
     }
 
     private HttpResponse<String> send(String method, String path, String credentials, String json) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
-        if (json != null) {
-            request.header("Content-Type", "application/json");
-        }
-        if (credentials != null) {
-            request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
-        }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return call(port, method, path, credentials, json);
     }
 }

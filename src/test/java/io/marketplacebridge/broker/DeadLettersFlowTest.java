@@ -116,9 +116,7 @@ class DeadLettersFlowTest extends BridgeTest {
     @Test
     void countsAreTheBrokersOwnAndOpenNoDeadLetterQueue() throws Exception {
         String id = newSubscriptionId();
-        billingAnswers(id, 422);
-        CanonicalEvents.publish(producer, "renew:" + id, "Renewed", id);
-        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", id).isEmpty());
+        deadLetteredRenewal(id, 422);
         ActiveMQServer server = broker.getActiveMQServer();
         List<String> opened = new CopyOnWriteArrayList<>();
         ActiveMQServerConsumerPlugin consumers = new ActiveMQServerConsumerPlugin() {
@@ -145,9 +143,7 @@ class DeadLettersFlowTest extends BridgeTest {
     @Test
     void replayAfterRecoveryDeliversOnceMoreToTheFailedSystemOnly() throws Exception {
         String id = newSubscriptionId();
-        billingAnswers(id, 503);
-        CanonicalEvents.publish(producer, "renew:" + id, "Renewed", id);
-        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", id).isEmpty());
+        deadLetteredRenewal(id, 503);
         await().atMost(WAIT).until(() -> auditLines(id) == 1);
         int billingCalls = billingCalls(id);
         int provisioningCalls = PUBLISHER.findAll(postRequestedFor(urlPathEqualTo("/provisioning")).withRequestBody(containing(id))).size();
@@ -200,9 +196,7 @@ class DeadLettersFlowTest extends BridgeTest {
     @Test
     void discardNeedsAReasonThenDeletesTheSelectedDeadLetters() throws Exception {
         String id = newSubscriptionId();
-        billingAnswers(id, 422);
-        CanonicalEvents.publish(producer, "renew:" + id, "Renewed", id);
-        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", id).isEmpty());
+        deadLetteredRenewal(id, 422);
 
         HttpResponse<String> withoutReason = admin("DELETE", "/api/admin/dead-letters/billing?subscriptionId=" + id);
         HttpResponse<String> withReason = admin("DELETE", "/api/admin/dead-letters/billing?subscriptionId=" + id
@@ -268,9 +262,7 @@ class DeadLettersFlowTest extends BridgeTest {
     @Test
     void subscriptionFilterThatIsNotAGuidIsABadRequestAndSelectsNothing(CapturedOutput output) throws Exception {
         String id = newSubscriptionId();
-        billingAnswers(id, 422);
-        CanonicalEvents.publish(producer, "renew:" + id, "Renewed", id);
-        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", id).isEmpty());
+        deadLetteredRenewal(id, 422);
         String injection = URLEncoder.encode("x' OR '1'='1", StandardCharsets.UTF_8);
 
         List<HttpResponse<String>> answers = List.of(
@@ -305,9 +297,7 @@ class DeadLettersFlowTest extends BridgeTest {
     @Test
     void hawtioRetryOfADeadLetterDeliversToTheOriginalQueueOnly() throws Exception {
         String id = newSubscriptionId();
-        billingAnswers(id, 422);
-        CanonicalEvents.publish(producer, "renew:" + id, "Renewed", id);
-        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", id).isEmpty());
+        deadLetteredRenewal(id, 422);
         await().atMost(WAIT).until(() -> auditLines(id) == 1);
         int crmCalls = SALESFORCE.findAll(patchRequestedFor(urlPathMatching("/services/data/.*/" + id))).size();
         billingAnswers(id, 200);
@@ -394,6 +384,13 @@ class DeadLettersFlowTest extends BridgeTest {
         return JSON.readTree(response.body());
     }
 
+    /** Billing answers {@code status} to this subscription's Renewed event, which waits in DLQ.billing when this returns. */
+    private void deadLetteredRenewal(String subscriptionId, int status) {
+        billingAnswers(subscriptionId, status);
+        CanonicalEvents.publish(producer, "renew:" + subscriptionId, "Renewed", subscriptionId);
+        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", subscriptionId).isEmpty());
+    }
+
     private static void billingAnswers(String subscriptionId, int status) {
         PUBLISHER.stubFor(post(urlPathEqualTo("/billing")).withRequestBody(containing(subscriptionId)).atPriority(1)
                 .willReturn(aResponse().withStatus(status)));
@@ -437,13 +434,8 @@ class DeadLettersFlowTest extends BridgeTest {
         return admin(port, method, path, json);
     }
 
-    private HttpResponse<String> admin(int port, String method, String path, String json) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
-        if (json != null) {
-            request.header("Content-Type", "application/json");
-        }
-        return send(request, ADMIN);
+    private static HttpResponse<String> admin(int port, String method, String path, String json) throws Exception {
+        return call(port, method, path, ADMIN, json);
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request, String credentials) throws Exception {

@@ -21,14 +21,9 @@ import io.marketplacebridge.MarketplaceBridgeApplication;
 import jakarta.jms.Connection;
 import jakarta.jms.JMSSecurityException;
 import jakarta.jms.Message;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -219,11 +214,7 @@ class ExternalBrokerTest {
         await().atMost(WAIT).until(() -> !BridgeTest.deadLetters(brokerClient, "provisioning", id).isEmpty());
 
         await().atMost(WAIT).untilAsserted(() -> {
-            HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://localhost:" + port() + "/api/admin/dead-letters"))
-                    .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-                            "operator:test-admin-password".getBytes(StandardCharsets.UTF_8))).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> answer = BridgeTest.call(port(), "GET", "/api/admin/dead-letters", "operator:test-admin-password", null);
 
             assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
             JsonNode queues = new ObjectMapper().readTree(answer.body()).path("queues");
