@@ -12,6 +12,9 @@ FROM eclipse-temurin:17-jre
 WORKDIR /app
 COPY --from=build /src/target/marketplace-bridge-*.jar /app/marketplace-bridge.jar
 COPY routes routes
-COPY config config
+# Only the production settings: application-sandbox.yaml (fake secrets, the simulator) stays out of the image, so
+# SPRING_PROFILES_ACTIVE=sandbox cannot turn a production container into a sandbox.
+COPY config/application.yaml config/
+COPY config/artemis config/artemis
 EXPOSE 8080
 ENTRYPOINT ["java", "-jar", "/app/marketplace-bridge.jar"]

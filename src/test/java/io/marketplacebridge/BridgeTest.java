@@ -20,6 +20,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -193,6 +195,23 @@ public abstract class BridgeTest {
         JmsTemplate jms = new JmsTemplate(connectionFactory);
         return jms.browseSelected("DLA::DLQ." + queue, "bridgeSubscriptionId = '" + subscriptionId + "'",
                 (session, browser) -> Collections.list(browser.getEnumeration()).stream().map(Message.class::cast).toList());
+    }
+
+    /**
+     * An HTTP call to an application of the tests, logged in with HTTP Basic {@code credentials}
+     * ({@code user:password}) when given, with a JSON body when given.
+     */
+    public static HttpResponse<String> call(int port, String method, String path, String credentials, String json)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+        if (json != null) {
+            request.header("Content-Type", "application/json");
+        }
+        if (credentials != null) {
+            request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
+        }
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** A JSON response. */

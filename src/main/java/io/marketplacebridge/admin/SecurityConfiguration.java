@@ -1,46 +1,105 @@
 package io.marketplacebridge.admin;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.marketplacebridge.web.Problems;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Profile;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.core.userdetails.User;
 import org.springframework.security.core.userdetails.UserDetailsService;
-import org.springframework.security.crypto.factory.PasswordEncoderFactories;
+import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 
 /**
- * Who may call what. Microsoft's webhook and the buyer's landing page are public (the webhook checks its own JWT);
- * the publisher and operator endpoints need the admin credentials (HTTP Basic).
+ * Who may call what (docs/architecture.md, "Roles and access"). Microsoft's webhook, the buyer's landing page and the
+ * health probes are public (the webhook checks its own JWT). The publisher's systems (role {@value #INTEGRATION})
+ * reach the subscription, operation and usage endpoints; the operator (role {@value #OPERATOR}) reaches those too,
+ * and {@code /api/admin} and {@code /actuator} (Hawtio, Jolokia, metrics, info, health details). Both log in with
+ * HTTP Basic. Production has no sandbox: every {@code /sandbox} path is 404.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
 
+    /** The operator's role. */
+    static final String OPERATOR = "ADMIN";
+    /** The role of the publisher's systems. */
+    static final String INTEGRATION = "INTEGRATION";
+
     @Bean
     SecurityFilterChain bridgeSecurity(HttpSecurity http) throws Exception {
         http.authorizeHttpRequests(auth -> auth
-                        .requestMatchers("/api/webhook", "/landing", "/sandbox", "/sandbox/**", "/error").permitAll()
-                        .requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/info").permitAll()
-                        .requestMatchers("/api/**", "/actuator/**").hasRole("ADMIN")
+                        .requestMatchers("/api/webhook", "/landing", "/error").permitAll()
+                        .requestMatchers("/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness").permitAll()
+                        .requestMatchers("/api/subscriptions/**", "/api/operations/**", "/api/usage").hasAnyRole(INTEGRATION, OPERATOR)
+                        .requestMatchers("/api/**", "/actuator/**").hasRole(OPERATOR)
                         .anyRequest().denyAll())
                 .httpBasic(Customizer.withDefaults())
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.IF_REQUIRED))
-                // Machine-to-machine JSON endpoints authenticated per request; the sandbox holds fake data only.
-                .csrf(csrf -> csrf.ignoringRequestMatchers("/api/**", "/sandbox/**", "/actuator/**"));
+                // Machine-to-machine JSON endpoints authenticated per request.
+                .csrf(csrf -> csrf.ignoringRequestMatchers("/api/**", "/actuator/**"));
         return http.build();
     }
 
+    /**
+     * Without the {@code sandbox} profile every {@code /sandbox} path is 404 for everyone, credentials or not: a
+     * production bridge does not tell that a sandbox could exist. With the profile, the sandbox's own chain
+     * (SandboxConfiguration) takes these paths instead.
+     */
     @Bean
-    UserDetailsService adminUsers(AdminProperties admin) {
-        if (admin.username() == null || admin.username().isBlank() || admin.password() == null || admin.password().isBlank()) {
-            throw new IllegalStateException("Set bridge.admin.username and bridge.admin.password (BRIDGE_ADMIN_USERNAME,"
-                    + " BRIDGE_ADMIN_PASSWORD): the operator endpoints need credentials");
+    @Profile("!sandbox")
+    @Order(Ordered.HIGHEST_PRECEDENCE)
+    SecurityFilterChain absentSandbox(HttpSecurity http, ObjectMapper json) throws Exception {
+        return http.securityMatcher("/sandbox", "/sandbox/**")
+                .authorizeHttpRequests(auth -> auth.anyRequest().denyAll())
+                .exceptionHandling(refusal -> refusal
+                        .authenticationEntryPoint((request, response, e) -> notFound(response, json))
+                        .accessDeniedHandler((request, response, e) -> notFound(response, json)))
+                .csrf(csrf -> csrf.disable())
+                .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .build();
+    }
+
+    @Bean
+    UserDetailsService bridgeUsers(AdminProperties admin, IntegrationProperties integration, PasswordEncoder passwords) {
+        require(admin.username(), admin.password(), "bridge.admin", "BRIDGE_ADMIN", "the operator endpoints need credentials");
+        require(integration.username(), integration.password(), "bridge.integration", "BRIDGE_INTEGRATION",
+                "the publisher's systems (activation callback, subscriptions, usage) need credentials of their own");
+        if (admin.username().equals(integration.username())) {
+            throw new IllegalStateException("bridge.integration.username must differ from bridge.admin.username: the"
+                    + " operator and the publisher's systems never share credentials");
         }
-        return new InMemoryUserDetailsManager(User.withUsername(admin.username())
-                .password(PasswordEncoderFactories.createDelegatingPasswordEncoder().encode(admin.password()))
-                .roles("ADMIN")
-                .build());
+        return new InMemoryUserDetailsManager(
+                User.withUsername(admin.username()).password(passwords.encode(admin.password())).roles(OPERATOR).build(),
+                User.withUsername(integration.username()).password(passwords.encode(integration.password()))
+                        .roles(INTEGRATION).build());
+    }
+
+    /**
+     * The passwords come from configuration and live in memory only: no hash of them is ever stored, so bcrypt's
+     * cost (which protects a stored hash from offline guessing) buys nothing here, and would spend tens of
+     * milliseconds of CPU on every Basic request of the publisher's systems and of Hawtio's polling.
+     */
+    @Bean
+    PasswordEncoder configuredPasswords() {
+        return new ConfiguredPasswordEncoder();
+    }
+
+    private static void require(String username, String password, String prefix, String variable, String why) {
+        if (username == null || username.isBlank() || password == null || password.isBlank()) {
+            throw new IllegalStateException("Set " + prefix + ".username and " + prefix + ".password (" + variable
+                    + "_USERNAME, " + variable + "_PASSWORD): " + why);
+        }
+    }
+
+    private static void notFound(HttpServletResponse response, ObjectMapper json) throws IOException {
+        Problems.send(response, json, 404, "There is nothing at this path.");
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.marketplacebridge.web.ProblemException;
+import io.marketplacebridge.web.Problems;
 import jakarta.jms.BytesMessage;
 import jakarta.jms.Connection;
 import jakarta.jms.ConnectionFactory;
@@ -19,6 +20,7 @@ import jakarta.jms.Session;
 import jakarta.jms.TextMessage;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -34,10 +36,11 @@ import org.springframework.stereotype.Component;
 
 /**
  * The dead-letter queues {@code DLQ.<queue>} as operators see them (routes/dead-letters.camel.yaml): counts, the
- * messages with their reasons, replay and discard. Only JMS is used (browse, and a transacted receive and send), so
- * it works the same on the embedded broker and on an external Artemis. A replay sends the message, as it arrived
- * with its group (subscription) and event headers but without the failure headers, to its original queue only, by
- * its fully qualified name ({@code marketplace.events::crm}): the other consumers of the address get no copy.
+ * messages with their reasons, replay and discard. Only JMS is used (the broker's counts by management message,
+ * browse, and a transacted receive and send), so it works the same on the embedded broker and on an external
+ * Artemis. Replay and discard take only what the request selects. A replay sends the message, as it arrived with its
+ * group (subscription) and event headers but without the failure headers, to its original queue only, by its fully
+ * qualified name ({@code marketplace.events::crm}): the other consumers of the address get no copy.
  */
 @Component
 public class DeadLetters {
@@ -45,37 +48,47 @@ public class DeadLetters {
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern MESSAGE_ID = Pattern.compile("ID:[A-Za-z0-9._:-]{1,100}");
-    private static final Pattern SUBSCRIPTION_ID = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
     private static final int DEFAULT_LIMIT = 100;
     private static final int MAX_LIMIT = 1000;
     /** Headers that describe a failure or the broker's bookkeeping: a replay starts without them. */
     private static final Pattern NOT_REPLAYED = Pattern.compile("bridgeFailure.*|bridgeFailedAt|bridgeFirstFailedAt|JMSX.*|_AMQ.*|__AMQ.*|JMS_.*");
 
     private final ConnectionFactory connectionFactory;
+    private final BrokerManagement brokerManagement;
 
-    public DeadLetters(ConnectionFactory jmsConnectionFactory) {
+    public DeadLetters(ConnectionFactory jmsConnectionFactory, BrokerManagement brokerManagement) {
         this.connectionFactory = jmsConnectionFactory;
+        this.brokerManagement = brokerManagement;
     }
 
-    /** {@code {"queues": [{"queue", "deadLetterQueue", "messages"}]}} for every consumed queue. */
+    /**
+     * {@code {"queues": [{"queue", "deadLetterQueue", "messages"}]}} for every consumed queue: the broker's own
+     * counts, so no dead letter is read, however many there are.
+     */
     public Map<String, Object> counts() throws JMSException {
+        List<String> deadLetterQueues = BrokerTopology.consumedQueues().stream().map(queue -> DEAD_LETTER_PREFIX + queue).toList();
+        Map<String, Long> counts = brokerManagement.messageCounts(deadLetterQueues);
         List<Map<String, Object>> queues = new ArrayList<>();
         for (String queue : BrokerTopology.consumedQueues()) {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("queue", queue);
             entry.put("deadLetterQueue", DEAD_LETTER_PREFIX + queue);
-            entry.put("messages", browse(queue, null, Integer.MAX_VALUE, message -> null).size());
+            entry.put("messages", counts.get(DEAD_LETTER_PREFIX + queue));
             queues.add(entry);
         }
         return Map.of("queues", queues);
     }
 
-    /** The first {@code limit} dead letters of a queue, oldest first, with their reasons and bodies. */
+    /**
+     * The first {@code limit} dead letters of a queue, oldest first, with their reasons and bodies.
+     *
+     * @param subscriptionId only the dead letters of this subscription: a GUID
+     */
     public Map<String, Object> list(@Header("queue") String queue, @Header("subscriptionId") String subscriptionId,
             @Header("limit") Integer limit) throws JMSException {
         requireQueue(queue);
         int max = limit == null ? DEFAULT_LIMIT : Math.max(1, Math.min(limit, MAX_LIMIT));
-        List<Map<String, Object>> messages = browse(queue, selector(Set.of(), subscriptionId), max, DeadLetters::describe);
+        List<Map<String, Object>> messages = browse(queue, selector(Set.of(), subscriptionFilter(subscriptionId)), max);
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("queue", queue);
         answer.put("deadLetterQueue", DEAD_LETTER_PREFIX + queue);
@@ -84,17 +97,20 @@ public class DeadLetters {
     }
 
     /**
-     * Sends the selected dead letters (all when nothing is selected) back to their original queue, in one
-     * transaction, and answers {@code {"queue", "replayed", "messageIds"}}.
+     * Sends the selected dead letters back to their original queue, in one transaction, and answers
+     * {@code {"queue", "replayed", "messageIds"}}. Nothing selected is a 400: the whole queue only with
+     * {@code all=true}.
      *
      * @param messageIds dead letters' JMS message ids (query {@code messageId}, repeatable or comma-separated)
-     * @param subscriptionId only the dead letters of this subscription
-     * @param body optional JSON {@code {"messageIds": [...], "subscriptionId": "..."}}
+     * @param subscriptionId only the dead letters of this subscription: a GUID
+     * @param all {@code true} takes every dead letter the other criteria select, the whole queue without them
+     * @param body optional JSON {@code {"messageIds": [...], "subscriptionId": "...", "all": true}}
      */
     public Map<String, Object> replay(@Header("queue") String queue, @Header("messageId") Object messageIds,
-            @Header("subscriptionId") String subscriptionId, @Body String body) throws JMSException {
+            @Header("subscriptionId") String subscriptionId, @Header("all") String all, @Body String body)
+            throws JMSException {
         requireQueue(queue);
-        Selection selection = Selection.of(messageIds, subscriptionId, body);
+        Selection selection = Selection.of(messageIds, subscriptionId, all, body);
         List<String> replayed = new ArrayList<>();
         try (Connection connection = connectionFactory.createConnection()) {
             connection.start();
@@ -122,16 +138,16 @@ public class DeadLetters {
     }
 
     /**
-     * Deletes the selected dead letters (all when nothing is selected) and logs each with the operator's reason;
-     * answers {@code {"queue", "discarded", "messageIds"}}.
+     * Deletes the selected dead letters (selected as {@link #replay} selects them) and logs each with the operator's
+     * reason; answers {@code {"queue", "discarded", "messageIds"}}.
      *
      * @param reason why they are discarded (query {@code reason} or JSON {@code "reason"}): required
      */
     public Map<String, Object> discard(@Header("queue") String queue, @Header("messageId") Object messageIds,
-            @Header("subscriptionId") String subscriptionId, @Header("reason") String reason, @Body String body)
-            throws JMSException {
+            @Header("subscriptionId") String subscriptionId, @Header("all") String all, @Header("reason") String reason,
+            @Body String body) throws JMSException {
         requireQueue(queue);
-        Selection selection = Selection.of(messageIds, subscriptionId, body);
+        Selection selection = Selection.of(messageIds, subscriptionId, all, body);
         String why = reason != null && !reason.isBlank() ? reason : selection.reason();
         if (why == null || why.isBlank()) {
             throw new ProblemException(400, "Say why the dead letters are discarded: query parameter or JSON field 'reason'.");
@@ -176,17 +192,16 @@ public class DeadLetters {
         return session.createQueue(DEAD_LETTER_ADDRESS + "::" + DEAD_LETTER_PREFIX + queue);
     }
 
-    private <T> List<T> browse(String queue, String selector, int max, JmsFunction<T> read) throws JMSException {
-        List<T> found = new ArrayList<>();
+    /** The first {@code max} dead letters the selector picks, described: the browser reads no further. */
+    private List<Map<String, Object>> browse(String queue, String selector, int max) throws JMSException {
+        List<Map<String, Object>> found = new ArrayList<>();
         try (Connection connection = connectionFactory.createConnection()) {
             connection.start();
             try (Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
                     QueueBrowser browser = session.createBrowser(deadLetterQueue(session, queue), selector)) {
-                for (Object message : Collections.list(browser.getEnumeration())) {
-                    if (found.size() >= max) {
-                        break;
-                    }
-                    found.add(read.apply((Message) message));
+                Enumeration<?> messages = browser.getEnumeration();
+                while (found.size() < max && messages.hasMoreElements()) {
+                    found.add(describe((Message) messages.nextElement()));
                 }
             }
         }
@@ -270,6 +285,22 @@ public class DeadLetters {
         }
     }
 
+    /**
+     * The subscription filter as the operator gave it, or null: a GUID, or a 400. It becomes part of a JMS selector,
+     * so nothing else may pass.
+     */
+    private static String subscriptionFilter(String subscriptionId) {
+        if (subscriptionId == null || subscriptionId.isBlank()) {
+            return null;
+        }
+        String trimmed = subscriptionId.trim();
+        if (!Problems.isGuid(trimmed)) {
+            throw new ProblemException(400, "subscriptionId must be a GUID, the subscription's id as Microsoft gives it"
+                    + " (e.g. 4a9ab6c1-0d1e-4c7a-9d55-2b2f4c0e7a31).");
+        }
+        return trimmed;
+    }
+
     private static String selector(Set<String> messageIds, String subscriptionId) {
         List<String> conditions = new ArrayList<>();
         if (!messageIds.isEmpty()) {
@@ -282,20 +313,24 @@ public class DeadLetters {
         return conditions.isEmpty() ? null : String.join(" AND ", conditions);
     }
 
-    /** Which dead letters a request means: the query and the JSON body together. */
+    /**
+     * Which dead letters a request means: the query and the JSON body together. Something must be chosen (message
+     * ids, a subscription, or {@code all}), so that a bare request never takes the whole queue.
+     */
     private record Selection(Set<String> messageIds, String subscriptionId, String reason) {
 
-        static Selection of(Object queryMessageIds, String querySubscriptionId, String body) {
+        static Selection of(Object queryMessageIds, String querySubscriptionId, String queryAll, String body) {
             Set<String> ids = new LinkedHashSet<>();
             collect(queryMessageIds, ids);
             String subscriptionId = blankToNull(querySubscriptionId);
+            boolean all = flag(queryAll);
             String reason = null;
             if (body != null && !body.isBlank()) {
                 JsonNode json;
                 try {
                     json = JSON.readTree(body);
                 } catch (JsonProcessingException e) {
-                    throw new ProblemException(400, "The body must be JSON: {\"messageIds\": [...], \"subscriptionId\": \"...\"}.");
+                    throw new ProblemException(400, "The body must be JSON: {\"messageIds\": [...], \"subscriptionId\": \"...\"} or {\"all\": true}.");
                 }
                 json.path("messageIds").forEach(id -> ids.add(id.asText()));
                 if (json.hasNonNull("messageId")) {
@@ -304,6 +339,7 @@ public class DeadLetters {
                 if (subscriptionId == null && json.hasNonNull("subscriptionId")) {
                     subscriptionId = blankToNull(json.get("subscriptionId").asText());
                 }
+                all = all || json.hasNonNull("all") && flag(json.get("all").asText());
                 reason = json.hasNonNull("reason") ? json.get("reason").asText() : null;
             }
             for (String id : ids) {
@@ -311,8 +347,10 @@ public class DeadLetters {
                     throw new ProblemException(400, "A message id looks like ID:<uuid>, as GET /api/admin/dead-letters/{queue} lists it.");
                 }
             }
-            if (subscriptionId != null && !SUBSCRIPTION_ID.matcher(subscriptionId).matches()) {
-                throw new ProblemException(400, "The subscription id must be a GUID.");
+            subscriptionId = subscriptionFilter(subscriptionId);
+            if (ids.isEmpty() && subscriptionId == null && !all) {
+                throw new ProblemException(400, "Say which dead letters: messageId (repeatable), subscriptionId, or all=true"
+                        + " for the whole queue, in the query or the JSON body. Nothing was changed.");
             }
             return new Selection(ids, subscriptionId, reason);
         }
@@ -333,13 +371,18 @@ public class DeadLetters {
             }
         }
 
+        private static boolean flag(String value) {
+            if (value == null || value.isBlank() || value.trim().equalsIgnoreCase("false")) {
+                return false;
+            }
+            if (value.trim().equalsIgnoreCase("true")) {
+                return true;
+            }
+            throw new ProblemException(400, "all is true or false.");
+        }
+
         private static String blankToNull(String value) {
             return value == null || value.isBlank() ? null : value.trim();
         }
-    }
-
-    @FunctionalInterface
-    private interface JmsFunction<T> {
-        T apply(Message message) throws JMSException;
     }
 }

@@ -8,16 +8,12 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.springframework.context.annotation.Profile;
-import org.springframework.stereotype.Component;
 
 /**
  * The publisher's systems in the sandbox: records what the bridge delivers to provisioning, billing and CRM, and
  * answers with a status that can be set per system (200 by default; 202 is "accepted, not ready" for provisioning,
  * 503 an outage). Keeps the newest {@value #KEPT} deliveries per system.
  */
-@Component
-@Profile("sandbox")
 public class DeliveryRecorder {
 
     /** The systems that have a recording endpoint. */

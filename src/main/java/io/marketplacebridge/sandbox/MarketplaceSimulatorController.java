@@ -3,7 +3,6 @@ package io.marketplacebridge.sandbox;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
-import org.springframework.context.annotation.Profile;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -23,7 +22,6 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
  * first and adds Microsoft's {@code x-ms-requestid} and {@code x-ms-correlationid} to every answer.
  */
 @RestController
-@Profile("sandbox")
 @RequestMapping(MarketplaceSimulatorController.BASE_PATH + "/saas/subscriptions")
 class MarketplaceSimulatorController {
 

@@ -5,6 +5,7 @@ import java.util.List;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Profile;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -15,13 +16,19 @@ import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
- * Wiring of the sandbox ({@code sandbox} profile only): the Fulfillment API gate, and a security chain of its own
- * for {@code /sandbox/**}. The simulator checks its own bearer token and the page holds fake data only, so no
- * filter of the bridge's chain (HTTP Basic, a bearer-token filter for the webhook) may answer for it.
+ * The sandbox's one entry point: nothing of the sandbox exists without the {@code sandbox} profile. The application
+ * does not scan this package (MarketplaceBridgeApplication); it imports this class, which the profile guards, and
+ * this class imports the simulator, its page, the recording endpoints and the webhook sender. It also adds the
+ * Fulfillment API gate, and a security chain of its own for {@code /sandbox/**}: the simulator checks its own bearer
+ * token and the page holds fake data only, so no filter of the bridge's chain (HTTP Basic, a bearer-token filter for
+ * the webhook) may answer for it. Without the profile, every {@code /sandbox} path is 404 (SecurityConfiguration).
  */
 @Configuration(proxyBeanMethods = false)
 @Profile("sandbox")
-class SandboxConfiguration implements WebMvcConfigurer {
+@Import({SandboxMarketplace.class, SandboxEntraId.class, SandboxWebhookSender.class, DeliveryRecorder.class,
+        SandboxController.class, SandboxWebhooks.class, MarketplaceSimulatorController.class, RecorderController.class,
+        SandboxErrors.FulfillmentApiErrors.class, SandboxErrors.SandboxApiErrors.class})
+public class SandboxConfiguration implements WebMvcConfigurer {
 
     private final MarketplaceProperties marketplace;
 

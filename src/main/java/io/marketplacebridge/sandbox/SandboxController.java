@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.springframework.context.annotation.Profile;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -24,7 +23,6 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
  * every subscription. Used by the page, the tests and scripts.
  */
 @RestController
-@Profile("sandbox")
 class SandboxController {
 
     /** A test purchase: {@code quantity} only for per-seat plans; {@code csp} buys through a reseller. */

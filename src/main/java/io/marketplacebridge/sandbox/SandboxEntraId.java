@@ -18,16 +18,12 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.Map;
 import java.util.UUID;
-import org.springframework.context.annotation.Profile;
-import org.springframework.stereotype.Component;
 
 /**
  * Entra ID as the sandbox marketplace needs it: an RSA signing key made at start (never stored), its public key set,
  * and the v2 access tokens Microsoft puts on its webhook calls (fulfillment-api.md section 6), issued for the tenant
  * and audience the bridge is configured with. The bridge's real token check verifies them.
  */
-@Component
-@Profile("sandbox")
 public class SandboxEntraId {
 
     private static final Duration TOKEN_LIFETIME = Duration.ofHours(1);

@@ -2,7 +2,6 @@ package io.marketplacebridge.sandbox;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.springframework.context.annotation.Profile;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -20,7 +19,6 @@ final class SandboxErrors {
     private SandboxErrors() {
     }
 
-    @Profile("sandbox")
     @RestControllerAdvice(assignableTypes = MarketplaceSimulatorController.class)
     static class FulfillmentApiErrors {
 
@@ -42,7 +40,6 @@ final class SandboxErrors {
         }
     }
 
-    @Profile("sandbox")
     @RestControllerAdvice(assignableTypes = {SandboxController.class, RecorderController.class, SandboxWebhooks.class})
     static class SandboxApiErrors {
 

@@ -19,8 +19,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.regex.Pattern;
-import org.springframework.context.annotation.Profile;
-import org.springframework.stereotype.Component;
 
 /**
  * The sandbox marketplace: Microsoft's side of the SaaS Fulfillment API v2 in memory, following
@@ -28,8 +26,6 @@ import org.springframework.stereotype.Component;
  * tokens and applies the rules of sections 3 and 4 (who may activate, change or cancel what, and when). Every
  * method is atomic; the state is gone when the process ends.
  */
-@Component
-@Profile("sandbox")
 public class SandboxMarketplace {
 
     /** The publisher of the sandbox offer. */

@@ -17,17 +17,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.annotation.Profile;
 import org.springframework.core.env.Environment;
-import org.springframework.stereotype.Component;
 
 /**
  * Delivers the sandbox marketplace's webhook notifications to the bridge's {@code /api/webhook} as Microsoft does
  * (fulfillment-api.md sections 5 and 6): a POST with a fresh Entra ID bearer token, retried with back-off while the
  * answer is not 2xx (Microsoft retries for hours; the sandbox a few times). Every attempt is kept for the page.
  */
-@Component
-@Profile("sandbox")
 class SandboxWebhookSender {
 
     static final int ATTEMPTS = 5;

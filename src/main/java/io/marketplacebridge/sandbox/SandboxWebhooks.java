@@ -3,7 +3,6 @@ package io.marketplacebridge.sandbox;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.springframework.context.annotation.Profile;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -18,7 +17,6 @@ import org.springframework.web.bind.annotation.RestController;
  * back through the simulated Fulfillment API (Update Operation) and settles the operation there.
  */
 @RestController
-@Profile("sandbox")
 class SandboxWebhooks {
 
     /** What happens: {@code action}, and the new {@code planId} or {@code quantity} of a change. */

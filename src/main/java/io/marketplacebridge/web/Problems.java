@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.marketplacebridge.failure.Failure;
 import io.marketplacebridge.marketplace.FulfillmentApi;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -36,10 +39,22 @@ public class Problems {
 
     /** The subscription id of the path, which must be a GUID. */
     public String requireSubscriptionId(@Header("id") String id) {
-        if (id == null || !GUID.matcher(id).matches()) {
+        if (!isGuid(id)) {
             throw new ProblemException(400, "The subscription id must be a GUID.");
         }
         return id.toLowerCase();
+    }
+
+    /** Whether the value is a GUID, as Microsoft's subscription ids are. */
+    public static boolean isGuid(String value) {
+        return value != null && GUID.matcher(value).matches();
+    }
+
+    /** Writes a problem answer straight to a servlet response (filters that answer before any route). */
+    public static void send(HttpServletResponse response, ObjectMapper json, int status, String detail) throws IOException {
+        response.setStatus(status);
+        response.setContentType("application/problem+json");
+        response.getOutputStream().write(problem(json, status, detail).getBytes(StandardCharsets.UTF_8));
     }
 
     /**

@@ -63,7 +63,7 @@ class ActivationFlowTest extends BridgeTest {
     }
 
     @Test
-    void callbackNeedsOperatorCredentials() throws Exception {
+    void callbackRefusesAnonymousCallsAndWrongPasswords() throws Exception {
         String id = newSubscriptionId();
 
         HttpResponse<String> anonymous = activate(id, null);

@@ -17,6 +17,7 @@ import io.marketplacebridge.BridgeTest;
 import io.marketplacebridge.CanonicalEvents;
 import jakarta.jms.ConnectionFactory;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -26,14 +27,26 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
+import org.apache.activemq.artemis.core.server.ActiveMQServer;
+import org.apache.activemq.artemis.core.server.ServerConsumer;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerConsumerPlugin;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /** dead-letters.camel.yaml: operators list, replay and discard dead letters, by API and from Hawtio (Jolokia). */
+@ExtendWith(OutputCaptureExtension.class)
 class DeadLettersFlowTest extends BridgeTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
@@ -101,11 +114,36 @@ class DeadLettersFlowTest extends BridgeTest {
     }
 
     @Test
+    void countsAreTheBrokersOwnAndOpenNoDeadLetterQueue() throws Exception {
+        String id = newSubscriptionId();
+        deadLetteredRenewal(id, 422);
+        ActiveMQServer server = broker.getActiveMQServer();
+        List<String> opened = new CopyOnWriteArrayList<>();
+        ActiveMQServerConsumerPlugin consumers = new ActiveMQServerConsumerPlugin() {
+            @Override
+            public void afterCreateConsumer(ServerConsumer consumer) {
+                opened.add(consumer.getQueue().getName().toString());
+            }
+        };
+
+        server.registerBrokerPlugin(consumers);
+        JsonNode counts;
+        try {
+            counts = JSON.readTree(admin("GET", "/api/admin/dead-letters").body()).path("queues");
+        } finally {
+            server.unRegisterBrokerPlugin(consumers);
+        }
+
+        assertThat(opened).noneMatch(queue -> queue.startsWith(BrokerTopology.DEAD_LETTER_PREFIX));
+        assertThat(counts).hasSize(BrokerTopology.consumedQueues().size()).allSatisfy(entry -> assertThat(entry.path("messages").asLong())
+                .as(entry.toString()).isEqualTo(server.locateQueue(entry.path("deadLetterQueue").asText()).getMessageCount()));
+        assertThat(count("billing")).isPositive();
+    }
+
+    @Test
     void replayAfterRecoveryDeliversOnceMoreToTheFailedSystemOnly() throws Exception {
         String id = newSubscriptionId();
-        billingAnswers(id, 503);
-        CanonicalEvents.publish(producer, "renew:" + id, "Renewed", id);
-        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", id).isEmpty());
+        deadLetteredRenewal(id, 503);
         await().atMost(WAIT).until(() -> auditLines(id) == 1);
         int billingCalls = billingCalls(id);
         int provisioningCalls = PUBLISHER.findAll(postRequestedFor(urlPathEqualTo("/provisioning")).withRequestBody(containing(id))).size();
@@ -158,9 +196,7 @@ class DeadLettersFlowTest extends BridgeTest {
     @Test
     void discardNeedsAReasonThenDeletesTheSelectedDeadLetters() throws Exception {
         String id = newSubscriptionId();
-        billingAnswers(id, 422);
-        CanonicalEvents.publish(producer, "renew:" + id, "Renewed", id);
-        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", id).isEmpty());
+        deadLetteredRenewal(id, 422);
 
         HttpResponse<String> withoutReason = admin("DELETE", "/api/admin/dead-letters/billing?subscriptionId=" + id);
         HttpResponse<String> withReason = admin("DELETE", "/api/admin/dead-letters/billing?subscriptionId=" + id
@@ -173,6 +209,78 @@ class DeadLettersFlowTest extends BridgeTest {
         assertThat(JSON.readTree(withReason.body()).path("discarded").asInt()).isEqualTo(1);
         assertThat(deadLetters(connectionFactory, "billing", id)).isEmpty();
         assertThat(billingCalls(id)).isEqualTo(1);
+    }
+
+    /**
+     * Runs on an application of its own: a whole-queue replay or discard in the shared one would take other tests'
+     * dead letters too.
+     */
+    @Test
+    void replayAndDiscardTakeNothingWithoutASelectionAndTheWholeQueueWithAllTrue(@TempDir Path dataDir) throws Exception {
+        String first = newSubscriptionId();
+        String second = newSubscriptionId();
+        billingAnswers(first, 422);
+        billingAnswers(second, 422);
+        try (ConfigurableApplicationContext bridge = startApplication(dataDir, "dead-letters-all", Map.of())) {
+            ConnectionFactory jms = bridge.getBean(ConnectionFactory.class);
+            ProducerTemplate events = bridge.getBean(ProducerTemplate.class);
+            CanonicalEvents.publish(events, "renew:" + first, "Renewed", first);
+            CanonicalEvents.publish(events, "renew:" + second, "Renewed", second);
+            await().atMost(WAIT).until(() -> deadLetters(jms, "billing", first).size() == 1 && deadLetters(jms, "billing", second).size() == 1);
+            billingAnswers(first, 200);
+
+            HttpResponse<String> unselectedReplay = admin(port(bridge), "POST", "/api/admin/dead-letters/billing/replay", null);
+            HttpResponse<String> emptyBodyReplay = admin(port(bridge), "POST", "/api/admin/dead-letters/billing/replay", "{}");
+            HttpResponse<String> unselectedDiscard = admin(port(bridge), "DELETE", "/api/admin/dead-letters/billing?reason=cleanup", null);
+
+            for (HttpResponse<String> refused : List.of(unselectedReplay, emptyBodyReplay, unselectedDiscard)) {
+                assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+                assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+                assertThat(JSON.readTree(refused.body()).path("detail").asText()).contains("all=true", "messageId", "subscriptionId");
+            }
+            assertThat(deadLetters(jms, "billing", first)).hasSize(1);
+            assertThat(deadLetters(jms, "billing", second)).hasSize(1);
+            assertThat(billingCalls(first)).isEqualTo(1);
+
+            HttpResponse<String> replayAll = admin(port(bridge), "POST", "/api/admin/dead-letters/billing/replay?all=true", null);
+
+            assertThat(replayAll.statusCode()).as(replayAll.body()).isEqualTo(200);
+            assertThat(JSON.readTree(replayAll.body()).path("replayed").asInt()).isEqualTo(2);
+            await().atMost(WAIT).until(() -> billingCalls(first) == 2 && billingCalls(second) == 2
+                    && deadLetters(jms, "billing", second).size() == 1);
+            assertThat(deadLetters(jms, "billing", first)).isEmpty();
+
+            HttpResponse<String> discardAll = admin(port(bridge), "DELETE", "/api/admin/dead-letters/billing?reason=cleanup",
+                    "{\"all\":true}");
+
+            assertThat(discardAll.statusCode()).as(discardAll.body()).isEqualTo(200);
+            assertThat(JSON.readTree(discardAll.body()).path("discarded").asInt()).isEqualTo(1);
+            assertThat(deadLetters(jms, "billing", second)).isEmpty();
+        }
+    }
+
+    @Test
+    void subscriptionFilterThatIsNotAGuidIsABadRequestAndSelectsNothing(CapturedOutput output) throws Exception {
+        String id = newSubscriptionId();
+        deadLetteredRenewal(id, 422);
+        String injection = URLEncoder.encode("x' OR '1'='1", StandardCharsets.UTF_8);
+
+        List<HttpResponse<String>> answers = List.of(
+                admin("GET", "/api/admin/dead-letters/billing?subscriptionId=" + URLEncoder.encode("'", StandardCharsets.UTF_8)),
+                admin("GET", "/api/admin/dead-letters/billing?subscriptionId=" + injection),
+                admin("POST", "/api/admin/dead-letters/billing/replay?subscriptionId=" + injection),
+                admin("POST", "/api/admin/dead-letters/billing/replay", "{\"subscriptionId\":\"not-a-guid\"}"),
+                admin("DELETE", "/api/admin/dead-letters/billing?reason=test&subscriptionId=not-a-guid"));
+
+        assertThat(answers).allSatisfy(answer -> {
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(400);
+            assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(JSON.readTree(answer.body()).path("detail").asText()).contains("subscriptionId", "GUID");
+            assertThat(answer.body()).doesNotContain(id);
+        });
+        assertThat(deadLetters(connectionFactory, "billing", id)).hasSize(1);
+        assertThat(billingCalls(id)).isEqualTo(1);
+        assertThat(output.getAll()).doesNotContain("dead-letters-list failed", "dead-letters-replay failed", "dead-letters-discard failed");
     }
 
     @Test
@@ -189,9 +297,7 @@ class DeadLettersFlowTest extends BridgeTest {
     @Test
     void hawtioRetryOfADeadLetterDeliversToTheOriginalQueueOnly() throws Exception {
         String id = newSubscriptionId();
-        billingAnswers(id, 422);
-        CanonicalEvents.publish(producer, "renew:" + id, "Renewed", id);
-        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", id).isEmpty());
+        deadLetteredRenewal(id, 422);
         await().atMost(WAIT).until(() -> auditLines(id) == 1);
         int crmCalls = SALESFORCE.findAll(patchRequestedFor(urlPathMatching("/services/data/.*/" + id))).size();
         billingAnswers(id, 200);
@@ -230,6 +336,31 @@ class DeadLettersFlowTest extends BridgeTest {
         assertThat(count.path("value").isNumber()).isTrue();
     }
 
+    @Test
+    void jolokiaRunsTheOperationsHawtioNeedsAndRefusesTheRestWith403() throws Exception {
+        String queue = JSON.writeValueAsString(deadLetterQueueMBean("billing"));
+        String brokerMBean = JSON.writeValueAsString("org.apache.activemq.artemis:broker=\""
+                + broker.getActiveMQServer().getConfiguration().getName() + "\"");
+
+        JsonNode counted = jolokia("{\"type\":\"exec\",\"mbean\":" + queue + ",\"operation\":\"countMessages()\"}");
+        JsonNode listed = jolokia("{\"type\":\"exec\",\"mbean\":" + brokerMBean + ",\"operation\":\"listQueues(java.lang.String,int,int)\","
+                + "\"arguments\":[\"\",1,100]}");
+        JsonNode refused = jolokiaBulk("[" + String.join(",",
+                "{\"type\":\"exec\",\"mbean\":\"java.lang:type=Memory\",\"operation\":\"gc\"}",
+                "{\"type\":\"exec\",\"mbean\":\"com.sun.management:type=DiagnosticCommand\",\"operation\":\"vmSystemProperties([Ljava.lang.String;)\",\"arguments\":[[]]}",
+                "{\"type\":\"exec\",\"mbean\":" + queue + ",\"operation\":\"removeMessages(java.lang.String)\",\"arguments\":[\"bridgeSubscriptionId='" + newSubscriptionId() + "'\"]}",
+                "{\"type\":\"exec\",\"mbean\":" + brokerMBean + ",\"operation\":\"deleteAddress(java.lang.String)\",\"arguments\":[\"no-such-address\"]}",
+                "{\"type\":\"exec\",\"mbean\":" + brokerMBean + ",\"operation\":\"destroyQueue(java.lang.String)\",\"arguments\":[\"no-such-queue\"]}",
+                "{\"type\":\"write\",\"mbean\":\"java.lang:type=Memory\",\"attribute\":\"Verbose\",\"value\":true}") + "]");
+
+        assertThat(counted.path("value").isNumber()).isTrue();
+        assertThat(listed.path("value").asText()).contains("DLQ.billing");
+        assertThat(refused).hasSize(6).allSatisfy(answer -> {
+            assertThat(answer.path("status").asInt()).as(answer.toString()).isEqualTo(403);
+            assertThat(answer.path("error").asText()).as(answer.toString()).contains("forbidden");
+        });
+    }
+
     private String deadLetterQueueMBean(String queue) {
         return "org.apache.activemq.artemis:broker=\"" + broker.getActiveMQServer().getConfiguration().getName()
                 + "\",component=addresses,address=\"DLA\",subcomponent=queues,routing-type=\"multicast\",queue=\"DLQ." + queue + "\"";
@@ -243,6 +374,21 @@ class DeadLettersFlowTest extends BridgeTest {
         JsonNode answer = JSON.readTree(response.body());
         assertThat(answer.path("status").asInt()).as(response.body()).isEqualTo(200);
         return answer;
+    }
+
+    private JsonNode jolokiaBulk(String requests) throws Exception {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(url("/actuator/jolokia"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(requests)), ADMIN);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
+    }
+
+    /** Billing answers {@code status} to this subscription's Renewed event, which waits in DLQ.billing when this returns. */
+    private void deadLetteredRenewal(String subscriptionId, int status) {
+        billingAnswers(subscriptionId, status);
+        CanonicalEvents.publish(producer, "renew:" + subscriptionId, "Renewed", subscriptionId);
+        await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", subscriptionId).isEmpty());
     }
 
     private static void billingAnswers(String subscriptionId, int status) {
@@ -285,12 +431,11 @@ class DeadLettersFlowTest extends BridgeTest {
     }
 
     private HttpResponse<String> admin(String method, String path, String json) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(url(path))
-                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
-        if (json != null) {
-            request.header("Content-Type", "application/json");
-        }
-        return send(request, ADMIN);
+        return admin(port, method, path, json);
+    }
+
+    private static HttpResponse<String> admin(int port, String method, String path, String json) throws Exception {
+        return call(port, method, path, ADMIN, json);
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request, String credentials) throws Exception {

@@ -14,11 +14,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.marketplacebridge.BridgeTest;
 import io.marketplacebridge.MarketplaceBridgeApplication;
 import jakarta.jms.Connection;
 import jakarta.jms.JMSSecurityException;
 import jakarta.jms.Message;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -200,6 +203,26 @@ class ExternalBrokerTest {
                 .map(SimpleString::toString)
                 .containsExactlyInAnyOrderElementsOf(BrokerTopology.consumedQueues().stream()
                         .map(queue -> BrokerTopology.DEAD_LETTER_PREFIX + queue).toList());
+    }
+
+    @Test
+    void deadLetterCountsAreTheExternalBrokersOwn() throws Exception {
+        String id = BridgeTest.newSubscriptionId();
+        PUBLISHER.stubFor(post(urlPathEqualTo("/provisioning")).withRequestBody(containing(id)).atPriority(1)
+                .willReturn(aResponse().withStatus(422)));
+        BridgeTest.purchase(port(), id);
+        await().atMost(WAIT).until(() -> !BridgeTest.deadLetters(brokerClient, "provisioning", id).isEmpty());
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            HttpResponse<String> answer = BridgeTest.call(port(), "GET", "/api/admin/dead-letters", "operator:test-admin-password", null);
+
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+            JsonNode queues = new ObjectMapper().readTree(answer.body()).path("queues");
+            assertThat(queues).hasSize(BrokerTopology.consumedQueues().size()).allSatisfy(entry -> assertThat(entry.path("messages").asLong())
+                    .as(entry.toString())
+                    .isEqualTo(broker.getActiveMQServer().locateQueue(entry.path("deadLetterQueue").asText()).getMessageCount()));
+            assertThat(queues.findValues("messages").stream().mapToLong(JsonNode::asLong).sum()).isPositive();
+        });
     }
 
     /** config/artemis/broker.xml as the broker reads it (validated against Artemis' schema). */
