@@ -24,6 +24,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -38,6 +40,7 @@ import org.springframework.jms.core.JmsTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
+import org.springframework.test.context.bean.override.convention.TestBean;
 
 /**
  * The shared test set-up: the whole bridge on a random port with the real embedded Artemis broker, and the
@@ -65,6 +68,19 @@ public abstract class BridgeTest {
      * README "Development" says how to run it locally), or null: the embedded store.
      */
     public static final String POSTGRES_URL = System.getenv("BRIDGE_TEST_POSTGRES_URL");
+
+    /**
+     * The shared context's metering clock (bean {@code meteringClock}): which hours are closed, due or too old. A
+     * test sets it where it needs it, never backwards past another test's hours (MeteringFlowTest moves it days ahead).
+     */
+    public static final MutableClock METERING_CLOCK = new MutableClock(Instant.now());
+
+    @TestBean(name = "meteringClock")
+    Clock meteringClock;
+
+    static Clock meteringClock() {
+        return METERING_CLOCK;
+    }
 
     /** Points the bridge at the WireMock servers, and its store at PostgreSQL when the tests have one. */
     @DynamicPropertySource

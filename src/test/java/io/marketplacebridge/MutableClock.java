@@ -6,10 +6,10 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A UTC clock a test moves forward by hand, for beans that take a {@link Clock}. */
+/** A UTC clock a test moves by hand, for beans that take a {@link Clock}; other threads (a timer) see each move. */
 public final class MutableClock extends Clock {
 
-    private Instant now;
+    private volatile Instant now;
 
     public MutableClock(Instant now) {
         this.now = now;
@@ -18,6 +18,11 @@ public final class MutableClock extends Clock {
     /** Moves the clock forward. */
     public void advance(Duration duration) {
         now = now.plus(duration);
+    }
+
+    /** Sets the clock to this time. */
+    public void set(Instant time) {
+        now = time;
     }
 
     @Override

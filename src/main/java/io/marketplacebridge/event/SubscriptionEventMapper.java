@@ -94,6 +94,30 @@ public class SubscriptionEventMapper {
         return event(String.valueOf(operation.get("id")), type, "publisher", subscription, operation, correlationId);
     }
 
+    /**
+     * {@code UsageReported} (source {@code metering}): Microsoft has one hour of one dimension's usage. The event id
+     * names the subscription, dimension and hour, which Microsoft takes once, so a batch sent again publishes nothing
+     * new. It carries the subscription as the registry last published it, and the hour: {@code usage} with
+     * {@code planId}, {@code dimension}, {@code hourStart}, {@code quantity}, Microsoft's {@code usageEventId} and
+     * {@code status} ({@code Accepted}, or {@code Duplicate} with {@code microsoftQuantity} when Microsoft had it
+     * already).
+     */
+    public Map<String, Object> usageReported(@Variable("subscription") Map<String, Object> subscription,
+            @Variable("usage") Map<String, Object> usage, @Header("bridgeCorrelationId") String correlationId) {
+        Map<String, Object> reported = new LinkedHashMap<>();
+        for (String field : java.util.List.of("subscriptionId", "planId", "dimension", "hourStart", "quantity", "usageEventId",
+                "status", "microsoftQuantity", "batchId")) {
+            if (usage.get(field) != null) {
+                reported.put(field, usage.get(field));
+            }
+        }
+        Map<String, Object> known = subscription != null ? subscription : Map.of("id", usage.get("subscriptionId"));
+        Map<String, Object> event = event("usage:" + usage.get("subscriptionId") + ":" + usage.get("dimension") + ":"
+                + usage.get("hourStart"), "UsageReported", "metering", known, null, correlationId);
+        event.put("usage", reported);
+        return event;
+    }
+
     Map<String, Object> event(String eventId, String type, String source, Map<String, Object> subscription,
             Map<String, Object> operation, String correlationId) {
         Map<String, Object> event = new LinkedHashMap<>();

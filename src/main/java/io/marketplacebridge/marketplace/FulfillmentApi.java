@@ -208,6 +208,35 @@ public class FulfillmentApi {
         return last.matches("[0-9a-fA-F-]{36}") ? last.toLowerCase() : null;
     }
 
+    /**
+     * Batch usage event (docs/marketplace-contract.md §7.1, §7.3): at most 25 usage events, at the metering API, which
+     * shares the base URL, version and token of the Fulfillment API. Microsoft answers {@code 200 {count, result[]}}
+     * and settles each item in its own {@code status}, which the metering flow reads one by one. A batch that got no
+     * answer is not repeated here: the hours stay submitted and the next report run sends them again, when Microsoft
+     * answers {@code Duplicate} for those it already has. Any failure is answered, not thrown:
+     * {@code {"unanswered": reason, "permanent": true|false}}.
+     *
+     * @param batch {@code request}: the usage events {@code {resourceId, quantity, dimension, effectiveStartTime, planId}}
+     */
+    public Map<String, Object> batchUsageEvent(@Variable("batch") Map<String, Object> batch,
+            @Header("bridgeCorrelationId") String correlationId) {
+        Object request = batch.get("request");
+        if (!(request instanceof java.util.List<?> events) || events.isEmpty() || events.size() > 25) {
+            throw new IllegalArgumentException("A usage batch holds 1 to 25 events");
+        }
+        // Safe to repeat: Microsoft takes one event per subscription, dimension and hour and answers Duplicate after.
+        Call call = new Call("batch-usage-event", "POST", "/batchUsageEvent", write(Map.of("request", events)), true,
+                properties.requestTimeout());
+        try {
+            return read(call(call, correlationId));
+        } catch (Failure failure) {
+            Map<String, Object> unanswered = new LinkedHashMap<>();
+            unanswered.put("unanswered", failure.getMessage());
+            unanswered.put("permanent", failure.isPermanent());
+            return unanswered;
+        }
+    }
+
     private static String operationPath(String subscriptionId, String operationId) {
         return "/saas/subscriptions/" + guid(subscriptionId) + "/operations/" + guid(operationId);
     }

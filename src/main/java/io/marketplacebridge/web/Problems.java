@@ -92,11 +92,17 @@ public class Problems {
 
     /** An RFC 9457 problem body with the given status and detail. */
     public static String problem(ObjectMapper json, int status, String detail) {
+        return problem(json, status, detail, Map.of());
+    }
+
+    /** An RFC 9457 problem body with the given status, detail and extension members (e.g. {@code errors}). */
+    public static String problem(ObjectMapper json, int status, String detail, Map<String, Object> extensions) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", "about:blank");
         body.put("title", HttpStatus.valueOf(status).getReasonPhrase());
         body.put("status", status);
         body.put("detail", detail);
+        body.putAll(extensions);
         try {
             return json.writeValueAsString(body);
         } catch (JsonProcessingException e) {
