@@ -27,7 +27,8 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 @Profile("sandbox")
 @Import({SandboxMarketplace.class, SandboxEntraId.class, SandboxWebhookSender.class, DeliveryRecorder.class,
         SandboxController.class, SandboxWebhooks.class, MarketplaceSimulatorController.class, RecorderController.class,
-        SandboxErrors.FulfillmentApiErrors.class, SandboxErrors.SandboxApiErrors.class})
+        SandboxErrors.FulfillmentApiErrors.class, SandboxErrors.SandboxApiErrors.class,
+        SandboxMetering.class, SandboxMeteringController.class})
 public class SandboxConfiguration implements WebMvcConfigurer {
 
     private final MarketplaceProperties marketplace;

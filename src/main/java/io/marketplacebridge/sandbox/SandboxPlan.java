@@ -8,7 +8,7 @@ import java.util.Optional;
 
 /**
  * A plan of the sandbox offer. The catalogue is fixed: two per-seat plans and a flat-rate one, enough to try a
- * purchase, a change of plan and a change of quantity.
+ * purchase, a change of plan and a change of quantity, each with the metering dimensions its usage is reported in.
  *
  * @param planId the plan id Microsoft sends ({@code planId})
  * @param displayName the plan's name in the marketplace
@@ -18,20 +18,42 @@ import java.util.Optional;
  * @param maxQuantity the most seats of a per-seat plan, else null
  * @param termUnit the billing term, {@code P1M} or {@code P1Y}
  * @param price the price per seat (or flat) and term, in US dollars
+ * @param dimensions the custom meters of the plan (docs/marketplace-contract.md §7)
  */
 public record SandboxPlan(String planId, String displayName, String description, boolean pricePerSeat,
-        Integer minQuantity, Integer maxQuantity, String termUnit, double price) {
+        Integer minQuantity, Integer maxQuantity, String termUnit, double price, List<Dimension> dimensions) {
+
+    /**
+     * A metering dimension of a plan.
+     *
+     * @param id the dimension id usage events name ({@code dimension})
+     * @param displayName the dimension's name in the marketplace
+     * @param unitOfMeasure what one unit of quantity is
+     */
+    public record Dimension(String id, String displayName, String unitOfMeasure) {
+    }
+
+    private static final Dimension API_CALLS = new Dimension("api-calls", "API calls", "1000 calls");
+    private static final Dimension MESSAGES = new Dimension("messages", "Messages sent", "100 messages");
+    private static final Dimension STORAGE = new Dimension("storage-gb", "Storage", "GB per hour");
 
     /** Every plan of the sandbox offer. */
     public static final List<SandboxPlan> CATALOGUE = List.of(
-            new SandboxPlan("basic", "Basic", "Per seat, 1 to 100 seats, billed monthly", true, 1, 100, "P1M", 5),
-            new SandboxPlan("pro", "Professional", "Per seat, 1 to 1000 seats, billed monthly", true, 1, 1000, "P1M", 12),
+            new SandboxPlan("basic", "Basic", "Per seat, 1 to 100 seats, billed monthly", true, 1, 100, "P1M", 5,
+                    List.of(API_CALLS, MESSAGES)),
+            new SandboxPlan("pro", "Professional", "Per seat, 1 to 1000 seats, billed monthly", true, 1, 1000, "P1M", 12,
+                    List.of(API_CALLS, MESSAGES, STORAGE)),
             new SandboxPlan("flat", "Flat rate", "One price for the whole organisation, billed yearly", false, null, null,
-                    "P1Y", 990));
+                    "P1Y", 990, List.of(API_CALLS)));
 
     /** The plan with this id, if the offer has it. */
     public static Optional<SandboxPlan> find(String planId) {
         return CATALOGUE.stream().filter(plan -> plan.planId().equals(planId)).findFirst();
+    }
+
+    /** Whether usage may be reported in this dimension of the plan. */
+    boolean meters(String dimension) {
+        return dimensions.stream().anyMatch(meter -> meter.id().equals(dimension));
     }
 
     /** Whether a per-seat plan allows this many seats. */
@@ -65,7 +87,15 @@ public record SandboxPlan(String planId, String displayName, String description,
         billingTerm.put("termUnit", termUnit);
         billingTerm.put("termDescription", "P1Y".equals(termUnit) ? "1 year" : "1 month");
         billingTerm.put("meteringDimensions", List.of());
-        plan.put("planComponents", Map.of("recurrentBillingTerms", List.of(billingTerm), "meteringDimensions", List.of()));
+        List<Map<String, Object>> meters = dimensions.stream().map(dimension -> {
+            Map<String, Object> meter = new LinkedHashMap<>();
+            meter.put("id", dimension.id());
+            meter.put("displayName", dimension.displayName());
+            meter.put("unitOfMeasure", dimension.unitOfMeasure());
+            meter.put("currency", "USD");
+            return meter;
+        }).toList();
+        plan.put("planComponents", Map.of("recurrentBillingTerms", List.of(billingTerm), "meteringDimensions", meters));
         return plan;
     }
 }

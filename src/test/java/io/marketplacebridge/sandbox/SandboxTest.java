@@ -1,6 +1,7 @@
 package io.marketplacebridge.sandbox;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.marketplacebridge.MutableClock;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -8,13 +9,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.bean.override.convention.TestBean;
 
 /**
  * The sandbox as a new user meets it: the whole bridge in the {@code sandbox} profile, calling the in-process
@@ -33,12 +37,27 @@ abstract class SandboxTest {
     static final ObjectMapper JSON = new ObjectMapper();
     private static final Path BROKER_DIR = Path.of("target", "sandbox-test-broker", UUID.randomUUID().toString());
 
+    /**
+     * The sandbox bridge's metering clock (bean {@code meteringClock}), which a test moves past an hour's close to
+     * have it reported; the simulated marketplace keeps the real time.
+     */
+    static final MutableClock METERING_CLOCK = new MutableClock(Instant.now());
+
+    @TestBean(name = "meteringClock")
+    Clock meteringClock;
+
     private final HttpClient http = HttpClient.newHttpClient();
+
+    static Clock meteringClock() {
+        return METERING_CLOCK;
+    }
 
     @DynamicPropertySource
     static void sandboxOnAFixedPort(DynamicPropertyRegistry registry) {
         registry.add("server.port", () -> PORT);
         registry.add("bridge.broker.data-dir", BROKER_DIR::toString);
+        // Usage is reported when a test asks (POST /api/admin/metering/report), never by the schedule in between.
+        registry.add("bridge.metering.interval", () -> "1h");
     }
 
     /** An HTTP call to the sandbox; {@code headers} are name, value pairs. */
