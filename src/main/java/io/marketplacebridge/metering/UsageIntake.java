@@ -316,19 +316,16 @@ public class UsageIntake {
 
     /** The records not already in the store, nor earlier in the same list. */
     private List<UsageRecord> withoutKnownRecords(List<UsageRecord> records) {
-        Map<String, List<String>> idsBySubscription = new LinkedHashMap<>();
-        records.stream().filter(UsageRecord::productId).forEach(record ->
-                idsBySubscription.computeIfAbsent(record.subscriptionId(), s -> new ArrayList<>()).add(record.id()));
+        Set<String> ids = new LinkedHashSet<>();
+        records.stream().filter(UsageRecord::productId).forEach(record -> ids.add(record.id()));
         Set<String> stored = new HashSet<>();
-        idsBySubscription.forEach((subscription, ids) -> {
-            List<Object> args = new ArrayList<>();
-            args.add(subscription);
-            args.addAll(ids);
-            jdbc.query("SELECT record_id FROM usage_record WHERE subscription_id = ? AND record_id IN (" + marks(ids.size()) + ")",
+        if (!ids.isEmpty()) {
+            // One look-up on the key's first column for the whole list; the subscription is matched here.
+            jdbc.query("SELECT record_id, subscription_id FROM usage_record WHERE record_id IN (" + marks(ids.size()) + ")",
                     rs -> {
-                        stored.add(subscription + "/" + rs.getString("record_id"));
-                    }, args.toArray());
-        });
+                        stored.add(rs.getString("subscription_id") + "/" + rs.getString("record_id"));
+                    }, ids.toArray());
+        }
         List<UsageRecord> fresh = new ArrayList<>();
         for (UsageRecord record : records) {
             if (stored.add(record.subscriptionId() + "/" + record.id())) {
@@ -344,9 +341,9 @@ public class UsageIntake {
             return;
         }
         OffsetDateTime acceptedAt = utc(now);
-        jdbc.batchUpdate("INSERT INTO usage_record (subscription_id, record_id, plan_id, dimension, quantity, usage_at, hour_start,"
+        jdbc.batchUpdate("INSERT INTO usage_record (record_id, subscription_id, plan_id, dimension, quantity, usage_at, hour_start,"
                 + " accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", records.stream().map(record -> new Object[] {
-                        record.subscriptionId(), record.id(), record.planId(), record.dimension(), record.quantity(),
+                        record.id(), record.subscriptionId(), record.planId(), record.dimension(), record.quantity(),
                         utc(record.timestamp()), utc(record.hourStart()), acceptedAt}).toList());
         Map<List<Object>, Total> totals = new LinkedHashMap<>();
         for (UsageRecord record : records) {
