@@ -363,6 +363,30 @@ class MeteringFlowTest extends BridgeTest {
     }
 
     @Test
+    void listsArrivingTogetherForTheSameNewHourAllCount() throws Exception {
+        String id = subscribedSince(Duration.ofDays(2));
+        String at = hoursAgo(1).toString();
+        java.util.concurrent.ExecutorService products = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<HttpResponse<String>>> answers = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                String body = list(record(null, id, "api-calls", "0.5", at), record(null, id, "messages", "1", at));
+                answers.add(products.submit(() -> postUsage(body)));
+            }
+            for (java.util.concurrent.Future<HttpResponse<String>> answer : answers) {
+                assertThat(answer.get().statusCode()).as(answer.get().body()).isEqualTo(202);
+            }
+        } finally {
+            products.shutdownNow();
+        }
+
+        Map<String, JsonNode> hours = byDimension(usage(id));
+        assertThat(hours.get("api-calls").path("quantity").decimalValue()).isEqualByComparingTo("8");
+        assertThat(hours.get("messages").path("quantity").decimalValue()).isEqualByComparingTo("16");
+        assertThat(hours.get("messages").path("records").asInt()).isEqualTo(16);
+    }
+
+    @Test
     void usageOfASuspendedSubscriptionIsRefusedForTheTimeItWasSuspended() throws Exception {
         String id = subscribedSince(Duration.ofHours(30));
         registered(id, "Suspended", now.minus(Duration.ofHours(5)));
