@@ -117,7 +117,7 @@ public class MeteringReport {
     private static boolean names(Map<String, Object> item, Map<String, Object> hour) {
         Object resourceId = item.get("resourceId");
         Object planId = item.get("planId");
-        Instant start = time(item.get("effectiveStartTime"));
+        Instant start = utcTime(item.get("effectiveStartTime"));
         return resourceId != null && String.valueOf(resourceId).equalsIgnoreCase(String.valueOf(hour.get("subscriptionId")))
                 && Objects.equals(item.get("dimension"), hour.get("dimension"))
                 && start != null && start.equals(Instant.parse(String.valueOf(hour.get("hourStart"))))
@@ -143,8 +143,11 @@ public class MeteringReport {
         }
     }
 
-    /** Microsoft's samples write effectiveStartTime with and without an offset ({@code 2018-12-01T08:00:00}): UTC. */
-    private static Instant time(Object value) {
+    /**
+     * An {@code effectiveStartTime} as Microsoft writes it: with an offset, or without one
+     * ({@code 2018-12-01T08:00:00}, UTC); null when it is neither.
+     */
+    public static Instant utcTime(Object value) {
         if (value == null) {
             return null;
         }

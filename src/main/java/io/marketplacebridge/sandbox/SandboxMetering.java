@@ -1,12 +1,9 @@
 package io.marketplacebridge.sandbox;
 
+import io.marketplacebridge.metering.MeteringReport;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -57,7 +54,7 @@ public class SandboxMetering {
         } catch (SimulatorException unknown) {
             return refused(result, "ResourceNotFound", "No subscription " + subscriptionId + " of this publisher.");
         }
-        Instant start = time(request.get("effectiveStartTime"));
+        Instant start = MeteringReport.utcTime(request.get("effectiveStartTime"));
         if (start == null) {
             return refused(result, "BadArgument", "effectiveStartTime must be a UTC time.");
         }
@@ -147,22 +144,5 @@ public class SandboxMetering {
         error.put("message", message);
         error.put("code", code);
         return error;
-    }
-
-    /** A UTC time, with or without an offset ({@code 2026-05-02T09:00:00Z} or {@code 2026-05-02T09:00:00}). */
-    private static Instant time(Object value) {
-        if (value == null) {
-            return null;
-        }
-        String text = value.toString().trim();
-        try {
-            return OffsetDateTime.parse(text).toInstant();
-        } catch (DateTimeParseException withoutOffset) {
-            try {
-                return LocalDateTime.parse(text).toInstant(ZoneOffset.UTC);
-            } catch (DateTimeParseException e) {
-                return null;
-            }
-        }
     }
 }
