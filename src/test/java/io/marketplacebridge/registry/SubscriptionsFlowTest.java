@@ -120,6 +120,7 @@ class SubscriptionsFlowTest extends BridgeTest {
         assertThat(view.path("registry").path("published").path("planId").asText()).isEqualTo("basic");
         assertThat(view.path("registry").path("lastEventId").asText()).isEqualTo("renew:" + id);
         assertThat(view.path("links").path("events").asText()).isEqualTo("/api/subscriptions/" + id + "/events");
+        assertThat(view.path("openOperations").isArray()).isTrue();
     }
 
     @Test
