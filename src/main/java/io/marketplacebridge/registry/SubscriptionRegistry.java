@@ -17,6 +17,7 @@ import java.util.Map;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 import org.apache.camel.Variable;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -54,16 +55,18 @@ public class SubscriptionRegistry {
 
     private final JdbcTemplate jdbc;
     private final ObjectMapper json;
+    private final MeterRegistry meters;
     private final Clock clock;
 
     @Autowired
-    public SubscriptionRegistry(JdbcTemplate jdbc, ObjectMapper json) {
-        this(jdbc, json, Clock.systemUTC());
+    public SubscriptionRegistry(JdbcTemplate jdbc, ObjectMapper json, MeterRegistry meters) {
+        this(jdbc, json, meters, Clock.systemUTC());
     }
 
-    SubscriptionRegistry(JdbcTemplate jdbc, ObjectMapper json, Clock clock) {
+    SubscriptionRegistry(JdbcTemplate jdbc, ObjectMapper json, MeterRegistry meters, Clock clock) {
         this.jdbc = jdbc;
         this.json = json;
+        this.meters = meters;
         this.clock = clock;
     }
 
@@ -83,6 +86,8 @@ public class SubscriptionRegistry {
                     + " quantity, occurred_at, correlation_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", eventId,
                     subscriptionId, event.get("type"), event.get("source"), subscription.get("saasSubscriptionStatus"),
                     subscription.get("planId"), quantity(subscription), occurredAt, event.get("correlationId"), now);
+            meters.counter("bridge.events.published", "type", String.valueOf(event.get("type")),
+                    "source", String.valueOf(event.get("source"))).increment();
         } catch (DuplicateKeyException alreadyRecorded) {
             // A redelivery or a replay publishes the same event again: one entry.
         }
@@ -131,6 +136,7 @@ public class SubscriptionRegistry {
             case REPLAYED -> "replayed_at = ?";
             case DISCARDED -> "discarded_at = ?, discard_reason = ?";
         };
+        meters.counter("bridge.deliveries", "system", system, "outcome", outcome.label()).increment();
         boolean withReason = outcome == Outcome.DEAD_LETTERED || outcome == Outcome.DISCARDED;
         List<Object> updateArgs = new ArrayList<>(List.of(outcome.label()));
         updateArgs.add(shortDetail);
