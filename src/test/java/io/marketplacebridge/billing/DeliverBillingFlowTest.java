@@ -66,6 +66,10 @@ class DeliverBillingFlowTest extends BridgeTest {
             assertThat(request.getHeaders().keys()).noneMatch(header -> header.startsWith("bridge") || header.startsWith("JMS"));
             assertThat(request.containsHeader("Authorization")).isFalse();
         });
+        // The correlation id the landing flow sent to Microsoft reaches billing with the event.
+        String correlation = MICROSOFT.findAll(postRequestedFor(urlPathEqualTo("/api/saas/subscriptions/resolve"))
+                .withHeader("x-ms-marketplace-token", equalTo("token-" + id))).get(0).getHeader("x-ms-correlationid");
+        assertThat(delivered).anySatisfy(request -> assertThat(request.getHeader("X-Correlation-Id")).isEqualTo(correlation));
     }
 
     @Test
