@@ -17,4 +17,5 @@ COPY routes routes
 COPY config/application.yaml config/
 COPY config/artemis config/artemis
 EXPOSE 8080
-ENTRYPOINT ["java", "-jar", "/app/marketplace-bridge.jar"]
+# The same JVM options as the Jib image (pom.xml): heap from the container limit; out of memory ends the process.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseG1GC", "-jar", "/app/marketplace-bridge.jar"]

@@ -35,15 +35,22 @@ CREATE TABLE subscription_event (
 );
 CREATE INDEX subscription_event_by_subscription ON subscription_event (subscription_id, occurred_at);
 
--- Each system's outcome for each event: delivered, dead-lettered (with the reason), replayed or discarded.
+-- Each system's outcome for each event: the latest (delivered, dead-lettered, replayed or discarded), and when each
+-- happened, with the dead letter's and the discard's reasons.
 CREATE TABLE delivery (
-    event_id        VARCHAR(200) NOT NULL,
-    target_system   VARCHAR(40)  NOT NULL,
-    subscription_id VARCHAR(36),
-    outcome         VARCHAR(20)  NOT NULL,
-    detail          TEXT,
-    attempts        INTEGER,
-    updated_at      TIMESTAMP WITH TIME ZONE NOT NULL,
+    event_id         VARCHAR(200) NOT NULL,
+    target_system    VARCHAR(40)  NOT NULL,
+    subscription_id  VARCHAR(36),
+    outcome          VARCHAR(20)  NOT NULL,
+    detail           TEXT,
+    attempts         INTEGER,
+    delivered_at     TIMESTAMP WITH TIME ZONE,
+    dead_lettered_at TIMESTAMP WITH TIME ZONE,
+    dead_letter_reason TEXT,
+    replayed_at      TIMESTAMP WITH TIME ZONE,
+    discarded_at     TIMESTAMP WITH TIME ZONE,
+    discard_reason   TEXT,
+    updated_at       TIMESTAMP WITH TIME ZONE NOT NULL,
     PRIMARY KEY (event_id, target_system)
 );
 CREATE INDEX delivery_by_subscription ON delivery (subscription_id);

@@ -1,4 +1,4 @@
--- Metered usage (docs/architecture.md §13): the records the product sent, their hourly totals, and how each hour's
+-- Metered usage (docs/architecture.md §14): the records the product sent, their hourly totals, and how each hour's
 -- report to Microsoft went. Portable SQL (H2 and PostgreSQL run it alike); quantities are exact decimals (NUMERIC),
 -- never floating point. Written as keyed upserts, so a redelivery or a second bridge instance never counts twice.
 

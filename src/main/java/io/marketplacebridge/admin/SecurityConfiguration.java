@@ -38,7 +38,7 @@ class SecurityConfiguration {
         http.authorizeHttpRequests(auth -> auth
                         .requestMatchers("/api/webhook", "/landing", "/error").permitAll()
                         .requestMatchers("/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness").permitAll()
-                        .requestMatchers("/api/subscriptions/**", "/api/operations/**", "/api/usage").hasAnyRole(INTEGRATION, OPERATOR)
+                        .requestMatchers("/api/subscriptions/**", "/api/operations/**", "/api/usage", "/api/openapi.json").hasAnyRole(INTEGRATION, OPERATOR)
                         .requestMatchers("/api/**", "/actuator/**").hasRole(OPERATOR)
                         .anyRequest().denyAll())
                 .httpBasic(Customizer.withDefaults())

@@ -6,6 +6,8 @@ import static io.marketplacebridge.broker.BrokerTopology.DEAD_LETTER_PREFIX;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.marketplacebridge.registry.SubscriptionRegistry;
+import io.marketplacebridge.registry.SubscriptionRegistry.Outcome;
 import io.marketplacebridge.web.ProblemException;
 import io.marketplacebridge.web.Problems;
 import jakarta.jms.BytesMessage;
@@ -55,8 +57,11 @@ public class DeadLetters {
 
     private final ConnectionFactory connectionFactory;
     private final BrokerManagement brokerManagement;
+    private final SubscriptionRegistry registry;
 
-    public DeadLetters(ConnectionFactory jmsConnectionFactory, BrokerManagement brokerManagement) {
+    public DeadLetters(ConnectionFactory jmsConnectionFactory, BrokerManagement brokerManagement,
+            SubscriptionRegistry registry) {
+        this.registry = registry;
         this.connectionFactory = jmsConnectionFactory;
         this.brokerManagement = brokerManagement;
     }
@@ -121,6 +126,9 @@ public class DeadLetters {
                 while ((message = consumer.receiveNoWait()) != null) {
                     producer.send(replayOf(session, message));
                     replayed.add(message.getJMSMessageID());
+                    // The timeline shows the replay; a failed write rolls the replay back.
+                    registry.recordOutcome(message.getStringProperty("bridgeEventId"), queue,
+                            message.getStringProperty("bridgeSubscriptionId"), Outcome.REPLAYED, "replayed by an operator", null);
                     LOG.info("Replaying dead letter {} ({} {}, subscription {}) to {}", message.getJMSMessageID(),
                             message.getStringProperty("bridgeEventType"), message.getStringProperty("bridgeEventId"),
                             message.getStringProperty("bridgeSubscriptionId"), originalQueue(queue));
@@ -160,6 +168,8 @@ public class DeadLetters {
                 Message message;
                 while ((message = consumer.receiveNoWait()) != null) {
                     discarded.add(message.getJMSMessageID());
+                    registry.recordOutcome(message.getStringProperty("bridgeEventId"), queue,
+                            message.getStringProperty("bridgeSubscriptionId"), Outcome.DISCARDED, why, null);
                     LOG.warn("Discarding dead letter {} of {} ({} {}, subscription {}, failed with {}): {}",
                             message.getJMSMessageID(), DEAD_LETTER_PREFIX + queue, message.getStringProperty("bridgeEventType"),
                             message.getStringProperty("bridgeEventId"), message.getStringProperty("bridgeSubscriptionId"),

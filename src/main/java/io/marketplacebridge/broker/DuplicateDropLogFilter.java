@@ -9,8 +9,8 @@ import org.slf4j.Marker;
 /**
  * Keeps Artemis's AMQ222059 ("Duplicate message detected … Message information: …") out of the log. The bridge
  * relies on duplicate detection on purpose (Microsoft's webhook retries, a landing page reload), so the drop is
- * routine, and the WARN prints the whole message, buyers' names and emails included. Registered in
- * logback-spring.xml; every other broker message is logged as usual.
+ * routine, and the WARN prints the whole message, buyers' names and emails included. Installed by
+ * DuplicateDropLogFilterInstaller; every other broker message is logged as usual.
  */
 public class DuplicateDropLogFilter extends TurboFilter {
 

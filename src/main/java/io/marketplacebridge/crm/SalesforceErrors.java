@@ -16,10 +16,27 @@ public class SalesforceErrors {
 
     private static final int MAX_CHARS = 1000;
 
-    /** The HTTP status Salesforce answered, or 0 when it did not answer (timeout, connection refused). */
+    /**
+     * The HTTP status Salesforce answered, or 0 when it did not answer (timeout, connection refused). A refused login
+     * (wrong client id or secret, an expired key, a wrong My Domain) counts as 401 whatever the login endpoint
+     * answered: configuration fixes it, so the event is redelivered, not dead-lettered at once.
+     */
     public int status(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Throwable failure) {
+        if (loginRefused(failure)) {
+            return 401;
+        }
         SalesforceException salesforce = find(failure);
         return salesforce == null ? 0 : salesforce.getStatusCode();
+    }
+
+    private static boolean loginRefused(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            String message = String.valueOf(cause.getMessage());
+            if (message.contains("Login error") || message.contains("invalid_client") || message.contains("invalid_grant")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** What Salesforce said: {@code errorCode: message [fields]} per error, or the failure's message. */

@@ -17,6 +17,8 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.apache.camel.Header;
 import org.apache.camel.Variable;
 import org.slf4j.Logger;
@@ -65,9 +67,11 @@ public class FulfillmentApi {
     private final RetryPolicy retries;
     private final HttpClient http;
     private final Clock clock;
+    private final MeterRegistry meters;
 
     public FulfillmentApi(MarketplaceProperties properties, MarketplaceTokenProvider tokens, ObjectMapper json,
-            RetryPolicy retries, Clock clock) {
+            RetryPolicy retries, Clock clock, MeterRegistry meters) {
+        this.meters = meters;
         this.properties = properties;
         this.tokens = tokens;
         this.json = json;
@@ -310,15 +314,27 @@ public class FulfillmentApi {
         if (call.marketplaceToken() != null) {
             request.header("x-ms-marketplace-token", call.marketplaceToken());
         }
+        long started = System.nanoTime();
         try {
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            record(call, String.valueOf(response.statusCode()), started);
             LOG.debug("{} {} answered {} (x-ms-requestid {}, x-ms-correlationid {})", SYSTEM, call.name(),
                     response.statusCode(), requestId, correlationId);
             return response;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
+        } catch (IOException e) {
+            record(call, "none", started);
+            throw e;
         }
+    }
+
+    /** {@code bridge_fulfillment_calls_seconds{call, status}}: every request, by call and HTTP status ("none": no answer). */
+    private void record(Call call, String status, long startedNanos) {
+        Timer.builder("bridge.fulfillment.calls").description("Fulfillment API requests by call and HTTP status")
+                .tag("call", call.name()).tag("status", status).register(meters)
+                .record(System.nanoTime() - startedNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     private boolean retryable(Call call, Failure failure, int retry, Instant deadline) {

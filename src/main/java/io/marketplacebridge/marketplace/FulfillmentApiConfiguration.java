@@ -2,6 +2,7 @@ package io.marketplacebridge.marketplace;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.marketplacebridge.marketplace.FulfillmentApi.RetryPolicy;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -16,15 +17,16 @@ import org.springframework.context.annotation.Configuration;
 class FulfillmentApiConfiguration {
 
     @Bean
-    FulfillmentApi fulfillmentApi(MarketplaceProperties properties, MarketplaceTokenProvider tokens, ObjectMapper json) {
-        return new FulfillmentApi(properties, tokens, json, RetryPolicy.none(), Clock.systemUTC());
+    FulfillmentApi fulfillmentApi(MarketplaceProperties properties, MarketplaceTokenProvider tokens, ObjectMapper json,
+            MeterRegistry meters) {
+        return new FulfillmentApi(properties, tokens, json, RetryPolicy.none(), Clock.systemUTC(), meters);
     }
 
     @Bean
     FulfillmentApi interactiveFulfillmentApi(MarketplaceProperties properties, MarketplaceTokenProvider tokens,
-            ObjectMapper json) {
+            ObjectMapper json, MeterRegistry meters) {
         RetryPolicy waiting = new RetryPolicy("interactive", properties.maxRetries(), properties.retryBackoff(),
                 properties.interactiveBudget());
-        return new FulfillmentApi(properties, tokens, json, waiting, Clock.systemUTC());
+        return new FulfillmentApi(properties, tokens, json, waiting, Clock.systemUTC(), meters);
     }
 }

@@ -35,6 +35,8 @@ public class MarketplaceTokenProvider {
     private final ConfidentialClientApplication client;
     private final Clock clock;
     private IAuthenticationResult current;
+    private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
+    private volatile String lastFailure;
 
     @Autowired
     public MarketplaceTokenProvider(MarketplaceProperties properties) {
@@ -82,10 +84,27 @@ public class MarketplaceTokenProvider {
             Thread.currentThread().interrupt();
             throw Failure.transientFailure("Entra ID", "token", "interrupted while waiting for Entra ID");
         } catch (Exception e) {
+            failures.incrementAndGet();
+            lastFailure = e.getClass().getSimpleName() + ": " + e.getMessage();
             LOG.warn("Entra ID token request for client {} in tenant {} failed: {}", auth.clientId(), auth.tenantId(),
                     e.getMessage());
             throw Failure.transientFailure("Entra ID", "token", "the token request failed: " + e.getClass().getSimpleName());
         }
+    }
+
+    /** Token requests Entra ID refused or did not answer, since the start ({@code bridge_token_failures_total}). */
+    public long failures() {
+        return failures.get();
+    }
+
+    /** The last token failure, or null. */
+    public String lastFailure() {
+        return lastFailure;
+    }
+
+    /** Whether tokens come from Entra ID (not a static sandbox token). */
+    public boolean fromEntra() {
+        return client != null;
     }
 
     private static ConfidentialClientApplication entraClient(Auth auth) throws Exception {

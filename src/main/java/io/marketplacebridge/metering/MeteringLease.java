@@ -16,7 +16,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * The reporting lease (table {@code metering_lease}; docs/architecture.md §13): one report run, of one bridge
+ * The reporting lease (table {@code metering_lease}; docs/architecture.md §14): one report run, of one bridge
  * instance, sends batches at a time. A run takes the lease with a conditional UPDATE (free, or expired), renews it
  * before every batch and gives it back at its end. A run that dies keeps it until it expires
  * ({@code bridge.metering.lease}); the next run then sends again what the dead one left submitted.

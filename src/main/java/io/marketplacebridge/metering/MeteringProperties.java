@@ -8,7 +8,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.annotation.Validated;
 
 /**
- * How the bridge takes usage in and reports it to Microsoft ({@code bridge.metering.*}; docs/architecture.md §13,
+ * How the bridge takes usage in and reports it to Microsoft ({@code bridge.metering.*}; docs/architecture.md §14,
  * docs/marketplace-contract.md §7). Microsoft takes one event per subscription, dimension and hour, at most 24 hours
  * after the hour started.
  *

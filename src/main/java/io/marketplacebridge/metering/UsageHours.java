@@ -28,7 +28,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * The hourly totals and their reporting state (table {@code usage_hour}; docs/architecture.md §13): which hours are
+ * The hourly totals and their reporting state (table {@code usage_hour}; docs/architecture.md §14): which hours are
  * due, the batch that sends them (recorded before the call), how Microsoft settled each hour, and what the usage
  * view, health and the metric show.
  *

@@ -17,6 +17,7 @@ import java.util.Map;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 import org.apache.camel.Variable;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -54,16 +55,18 @@ public class SubscriptionRegistry {
 
     private final JdbcTemplate jdbc;
     private final ObjectMapper json;
+    private final MeterRegistry meters;
     private final Clock clock;
 
     @Autowired
-    public SubscriptionRegistry(JdbcTemplate jdbc, ObjectMapper json) {
-        this(jdbc, json, Clock.systemUTC());
+    public SubscriptionRegistry(JdbcTemplate jdbc, ObjectMapper json, MeterRegistry meters) {
+        this(jdbc, json, meters, Clock.systemUTC());
     }
 
-    SubscriptionRegistry(JdbcTemplate jdbc, ObjectMapper json, Clock clock) {
+    SubscriptionRegistry(JdbcTemplate jdbc, ObjectMapper json, MeterRegistry meters, Clock clock) {
         this.jdbc = jdbc;
         this.json = json;
+        this.meters = meters;
         this.clock = clock;
     }
 
@@ -83,6 +86,8 @@ public class SubscriptionRegistry {
                     + " quantity, occurred_at, correlation_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", eventId,
                     subscriptionId, event.get("type"), event.get("source"), subscription.get("saasSubscriptionStatus"),
                     subscription.get("planId"), quantity(subscription), occurredAt, event.get("correlationId"), now);
+            meters.counter("bridge.events.published", "type", String.valueOf(event.get("type")),
+                    "source", String.valueOf(event.get("source"))).increment();
         } catch (DuplicateKeyException alreadyRecorded) {
             // A redelivery or a replay publishes the same event again: one entry.
         }
@@ -114,7 +119,10 @@ public class SubscriptionRegistry {
         recordOutcome(eventId, system, subscriptionId, Outcome.DEAD_LETTERED, reason, attempts);
     }
 
-    /** Records one system's outcome for one event; the latest outcome replaces the one before. */
+    /**
+     * Records one system's outcome for one event: the latest outcome, and when this one happened (with the reason of
+     * a dead letter or a discard), so the timeline shows the whole story of a delivery.
+     */
     public void recordOutcome(String eventId, String system, String subscriptionId, Outcome outcome, String detail,
             Integer attempts) {
         if (eventId == null || system == null) {
@@ -122,12 +130,34 @@ public class SubscriptionRegistry {
         }
         String shortDetail = detail == null ? null : detail.length() > MAX_DETAIL_CHARS ? detail.substring(0, MAX_DETAIL_CHARS) : detail;
         OffsetDateTime now = now();
-        upsert("UPDATE delivery SET outcome = ?, detail = ?, attempts = ?, updated_at = ?,"
-                        + " subscription_id = COALESCE(subscription_id, ?) WHERE event_id = ? AND target_system = ?",
-                new Object[] {outcome.label(), shortDetail, attempts, now, subscriptionId, eventId, system},
-                "INSERT INTO delivery (event_id, target_system, subscription_id, outcome, detail, attempts, updated_at)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                new Object[] {eventId, system, subscriptionId, outcome.label(), shortDetail, attempts, now});
+        String when = switch (outcome) {
+            case DELIVERED -> "delivered_at = ?";
+            case DEAD_LETTERED -> "dead_lettered_at = ?, dead_letter_reason = ?";
+            case REPLAYED -> "replayed_at = ?";
+            case DISCARDED -> "discarded_at = ?, discard_reason = ?";
+        };
+        meters.counter("bridge.deliveries", "system", system, "outcome", outcome.label()).increment();
+        boolean withReason = outcome == Outcome.DEAD_LETTERED || outcome == Outcome.DISCARDED;
+        List<Object> updateArgs = new ArrayList<>(List.of(outcome.label()));
+        updateArgs.add(shortDetail);
+        updateArgs.add(attempts);
+        updateArgs.add(now);
+        updateArgs.add(subscriptionId);
+        updateArgs.add(now);
+        if (withReason) {
+            updateArgs.add(shortDetail);
+        }
+        updateArgs.add(eventId);
+        updateArgs.add(system);
+        String column = when.substring(0, when.indexOf(' '));
+        String reasonColumn = outcome == Outcome.DEAD_LETTERED ? ", dead_letter_reason" : outcome == Outcome.DISCARDED ? ", discard_reason" : "";
+        upsert("UPDATE delivery SET outcome = ?, detail = ?, attempts = COALESCE(?, attempts), updated_at = ?,"
+                        + " subscription_id = COALESCE(subscription_id, ?), " + when + " WHERE event_id = ? AND target_system = ?",
+                updateArgs.toArray(),
+                "INSERT INTO delivery (event_id, target_system, subscription_id, outcome, detail, attempts, updated_at, " + column
+                        + reasonColumn + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?" + (withReason ? ", ?" : "") + ")",
+                withReason ? new Object[] {eventId, system, subscriptionId, outcome.label(), shortDetail, attempts, now, now, shortDetail}
+                        : new Object[] {eventId, system, subscriptionId, outcome.label(), shortDetail, attempts, now, now});
     }
 
     /**
@@ -194,6 +224,12 @@ public class SubscriptionRegistry {
             delivery.put("detail", rs.getString("detail"));
             delivery.put("attempts", rs.getObject("attempts"));
             delivery.put("at", iso(rs, "updated_at"));
+            putIfSet(delivery, "deliveredAt", iso(rs, "delivered_at"));
+            putIfSet(delivery, "deadLetteredAt", iso(rs, "dead_lettered_at"));
+            putIfSet(delivery, "deadLetterReason", rs.getString("dead_letter_reason"));
+            putIfSet(delivery, "replayedAt", iso(rs, "replayed_at"));
+            putIfSet(delivery, "discardedAt", iso(rs, "discarded_at"));
+            putIfSet(delivery, "discardReason", rs.getString("discard_reason"));
             Map<String, Object> event = events.get(rs.getString("event_id"));
             if (event != null) {
                 @SuppressWarnings("unchecked")
@@ -244,6 +280,12 @@ public class SubscriptionRegistry {
         row.put("microsoftSeenAt", iso(rs, "microsoft_seen_at"));
         row.put("published", read(rs.getString("published_state")));
         return row;
+    }
+
+    private static void putIfSet(Map<String, Object> map, String key, Object value) {
+        if (value != null) {
+            map.put(key, value);
+        }
     }
 
     private static void filter(StringBuilder where, List<Object> args, String column, String value) {

@@ -16,17 +16,18 @@ import org.springframework.stereotype.Component;
 public class SubscriptionViews {
 
     /**
-     * {@code {"subscriptionId", "microsoft", "availablePlans", "registry", "links"}}; {@code registry} is null for a
-     * subscription the bridge has not published anything of yet (nobody landed it).
+     * {@code {"subscriptionId", "microsoft", "availablePlans", "registry", "openOperations", "links"}};
+     * {@code registry} is left out for a subscription the bridge has not published anything of yet (nobody landed it).
      */
     public Map<String, Object> subscription(@Header("bridgeSubscriptionId") String subscriptionId,
             @Variable("subscription") Map<String, Object> microsoft, @Variable("plans") Map<String, Object> plans,
-            @Variable("registered") Map<String, Object> registered) {
+            @Variable("registered") Map<String, Object> registered, @Variable("open") List<Map<String, Object>> open) {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("subscriptionId", subscriptionId);
         view.put("microsoft", SubscriptionEventMapper.normalize(microsoft));
         view.put("availablePlans", plans == null ? List.of() : plans.getOrDefault("plans", List.of()));
         view.put("registry", registered);
+        view.put("openOperations", open == null ? List.of() : open);
         Map<String, Object> links = new LinkedHashMap<>();
         links.put("events", "/api/subscriptions/" + subscriptionId + "/events");
         view.put("links", links);

@@ -17,7 +17,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 /**
- * The sandbox marketplace's SaaS Fulfillment API v2 (fulfillment-api.md 3), which the bridge calls over HTTP in
+ * The sandbox marketplace's SaaS Fulfillment API v2 (docs/marketplace-contract.md §3), which the bridge calls over HTTP in
  * the {@code sandbox} profile. {@link MarketplaceSimulatorGate} checks the bearer token and {@code api-version}
  * first and adds Microsoft's {@code x-ms-requestid} and {@code x-ms-correlationid} to every answer.
  */
@@ -90,7 +90,7 @@ class MarketplaceSimulatorController {
         return ResponseEntity.ok().build();
     }
 
-    /** 202 with the absolute Operation-Location, which already carries api-version (fulfillment-api.md 1). */
+    /** 202 with the absolute Operation-Location, which already carries api-version (docs/marketplace-contract.md §1). */
     private static ResponseEntity<Void> accepted(String subscriptionId, Map<String, Object> operation) {
         URI location = ServletUriComponentsBuilder.fromCurrentContextPath()
                 .path(BASE_PATH + "/saas/subscriptions/{subscriptionId}/operations/{operationId}")

@@ -21,7 +21,7 @@ import java.util.UUID;
 
 /**
  * Entra ID as the sandbox marketplace needs it: an RSA signing key made at start (never stored), its public key set,
- * and the v2 access tokens Microsoft puts on its webhook calls (fulfillment-api.md section 6), issued for the tenant
+ * and the v2 access tokens Microsoft puts on its webhook calls (docs/marketplace-contract.md §6), issued for the tenant
  * and audience the bridge is configured with. The bridge's real token check verifies them.
  */
 public class SandboxEntraId {

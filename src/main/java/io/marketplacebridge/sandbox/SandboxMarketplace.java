@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 
 /**
  * The sandbox marketplace: Microsoft's side of the SaaS Fulfillment API v2 in memory, following
- * docs/fulfillment-api.md. It sells test subscriptions of a fixed offer ({@link SandboxPlan}), issues landing-page
+ * docs/marketplace-contract.md. It sells test subscriptions of a fixed offer ({@link SandboxPlan}), issues landing-page
  * tokens and applies the rules of sections 3 and 4 (who may activate, change or cancel what, and when). Every
  * method is atomic; the state is gone when the process ends.
  */
@@ -32,7 +32,7 @@ public class SandboxMarketplace {
     public static final String PUBLISHER_ID = "contoso";
     /** The offer bought when a purchase names none. */
     public static final String DEFAULT_OFFER_ID = "bridge-offer";
-    /** How long a landing-page token resolves (fulfillment-api.md 8, "Landing token"). */
+    /** How long a landing-page token resolves (docs/marketplace-contract.md §8.2). */
     public static final Duration TOKEN_LIFETIME = Duration.ofHours(24);
 
     private static final Pattern OFFER_ID = Pattern.compile("[A-Za-z0-9._-]{1,50}");
@@ -47,7 +47,7 @@ public class SandboxMarketplace {
 
     /**
      * An event started on Microsoft's side: the operation as Get Operation returns it, and the subscription as it
-     * was before (a webhook carries that one, fulfillment-api.md 5).
+     * was before (a webhook carries that one, docs/marketplace-contract.md §5).
      */
     public record MicrosoftEvent(Map<String, Object> operation, Map<String, Object> subscriptionBefore) {
     }
@@ -56,6 +56,9 @@ public class SandboxMarketplace {
     }
 
     private final Clock clock;
+    /** How long an operation the publisher starts stays InProgress, and how it ends. */
+    private Duration publisherOperationTime = Duration.ZERO;
+    private String publisherOperationOutcome = "Succeeded";
     private final SecureRandom random = new SecureRandom();
     private final Map<String, SimulatedSubscription> subscriptions = new LinkedHashMap<>();
     private final Map<String, TokenGrant> tokens = new HashMap<>();
@@ -192,14 +195,13 @@ public class SandboxMarketplace {
         if (planGiven) {
             SandboxPlan plan = checkedPlanChange(subscription, String.valueOf(request.get("planId")));
             operation = operation(subscription, "ChangePlan", plan.planId(), quantityAfter(subscription, plan),
-                    "Succeeded", "Partner");
+                    "InProgress", "Partner");
         } else {
             int quantity = checkedQuantityChange(subscription, quantityOf(request.get("quantity")));
-            operation = operation(subscription, "ChangeQuantity", subscription.plan.planId(), quantity, "Succeeded",
+            operation = operation(subscription, "ChangeQuantity", subscription.plan.planId(), quantity, "InProgress",
                     "Partner");
         }
-        apply(subscription, operation);
-        return operation.toJson();
+        return startPublisherOperation(subscription, operation);
     }
 
     /**
@@ -216,9 +218,71 @@ public class SandboxMarketplace {
             throw SimulatorException.badRequest("Delete is not in allowedCustomerOperations of this subscription.");
         }
         SimulatedOperation operation = operation(subscription, "Unsubscribe", subscription.plan.planId(),
-                subscription.quantity, "Succeeded", "Partner");
-        apply(subscription, operation);
+                subscription.quantity, "InProgress", "Partner");
+        return startPublisherOperation(subscription, operation);
+    }
+
+    /**
+     * How the operations the publisher starts behave from now on: {@code InProgress} for {@code time} (zero: settled
+     * at once), then {@code Succeeded} (the change applies) or {@code Failed}; either way Microsoft's confirming
+     * webhook follows (operationRequestSource {@code Partner}).
+     */
+    public synchronized Map<String, Object> publisherOperations(Duration time, String outcome) {
+        if (time != null) {
+            if (time.isNegative()) {
+                throw SimulatorException.badRequest("seconds must not be negative.");
+            }
+            publisherOperationTime = time;
+        }
+        if (outcome != null) {
+            if (!"Succeeded".equals(outcome) && !"Failed".equals(outcome)) {
+                throw SimulatorException.badRequest("outcome must be Succeeded or Failed.");
+            }
+            publisherOperationOutcome = outcome;
+        }
+        Map<String, Object> behaviour = new LinkedHashMap<>();
+        behaviour.put("seconds", publisherOperationTime.toSeconds());
+        behaviour.put("outcome", publisherOperationOutcome);
+        return behaviour;
+    }
+
+    /**
+     * Settles the publisher's operations whose time has come, and hands out the confirming webhooks still due (the
+     * sandbox sends them): Microsoft announces a publisher's change once it is done.
+     */
+    public synchronized List<MicrosoftEvent> settleDueOperations() {
+        List<MicrosoftEvent> webhooks = new ArrayList<>();
+        for (SimulatedSubscription subscription : subscriptions.values()) {
+            for (SimulatedOperation operation : subscription.operations.values()) {
+                Map<String, Object> before = subscription.toJson();
+                if (operation.settleAt != null && !clock.instant().isBefore(operation.settleAt)) {
+                    settle(subscription, operation);
+                }
+                if (operation.webhookDue && operation.settleAt == null) {
+                    operation.webhookDue = false;
+                    webhooks.add(new MicrosoftEvent(operation.toJson(), before));
+                }
+            }
+        }
+        return webhooks;
+    }
+
+    private Map<String, Object> startPublisherOperation(SimulatedSubscription subscription, SimulatedOperation operation) {
+        operation.settleTo = publisherOperationOutcome;
+        operation.webhookDue = true;
+        operation.settleAt = clock.instant().plus(publisherOperationTime);
+        if (publisherOperationTime.isZero()) {
+            settle(subscription, operation);
+        }
         return operation.toJson();
+    }
+
+    private void settle(SimulatedSubscription subscription, SimulatedOperation operation) {
+        operation.status = operation.settleTo;
+        operation.settleAt = null;
+        if ("Succeeded".equals(operation.status)) {
+            apply(subscription, operation);
+        }
     }
 
     /** List Outstanding Operations (3.9): the operations that wait for the publisher's Update Operation. */
@@ -265,7 +329,7 @@ public class SandboxMarketplace {
     }
 
     /**
-     * Starts an event on Microsoft's side, as the marketplace would before sending its webhook (fulfillment-api.md 4
+     * Starts an event on Microsoft's side, as the marketplace would before sending its webhook (docs/marketplace-contract.md §4
      * and 5). {@code ChangePlan}, {@code ChangeQuantity} and {@code Reinstate} are {@code InProgress} until the
      * publisher updates the operation; {@code Suspend}, {@code Renew} and {@code Unsubscribe} apply at once and are
      * {@code Succeeded}.

@@ -21,7 +21,7 @@ import org.springframework.core.env.Environment;
 
 /**
  * Delivers the sandbox marketplace's webhook notifications to the bridge's {@code /api/webhook} as Microsoft does
- * (fulfillment-api.md sections 5 and 6): a POST with a fresh Entra ID bearer token, retried with back-off while the
+ * (docs/marketplace-contract.md §5, §6): a POST with a fresh Entra ID bearer token, retried with back-off while the
  * answer is not 2xx (Microsoft retries for hours; the sandbox a few times). Every attempt is kept for the page.
  */
 class SandboxWebhookSender {

@@ -1,6 +1,13 @@
 package io.marketplacebridge.sandbox;
 
+import jakarta.annotation.PreDestroy;
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.List;
 import java.util.Map;
 import org.springframework.http.ResponseEntity;
@@ -23,14 +30,57 @@ class SandboxWebhooks {
     record WebhookRequest(String action, String planId, Object quantity) {
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(SandboxWebhooks.class);
+
     private final SandboxMarketplace marketplace;
     private final SandboxWebhookSender sender;
     private final SandboxEntraId entraId;
+
+    /** How the publisher's operations behave: seconds InProgress, and {@code Succeeded} or {@code Failed}. */
+    record OperationBehaviour(Long seconds, String outcome) {
+    }
+
+    private final ScheduledExecutorService confirmations = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "sandbox-confirmations");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     SandboxWebhooks(SandboxMarketplace marketplace, SandboxWebhookSender sender, SandboxEntraId entraId) {
         this.marketplace = marketplace;
         this.sender = sender;
         this.entraId = entraId;
+        // Microsoft settles a publisher's operation in its own time and then confirms it with a webhook.
+        confirmations.scheduleWithFixedDelay(this::confirmSettledOperations, 500, 500, TimeUnit.MILLISECONDS);
+    }
+
+    @PreDestroy
+    void stop() {
+        confirmations.shutdownNow();
+    }
+
+    /**
+     * How the operations the publisher starts (PATCH, DELETE) behave from now on, e.g. {@code {"seconds": 20,
+     * "outcome": "Failed"}}: InProgress that long, then settled and confirmed by a webhook.
+     */
+    @PostMapping("/sandbox/operations/behaviour")
+    Map<String, Object> operationBehaviour(@RequestBody OperationBehaviour behaviour) {
+        return marketplace.publisherOperations(behaviour.seconds() == null ? null : Duration.ofSeconds(behaviour.seconds()),
+                behaviour.outcome());
+    }
+
+    /** The current behaviour of the publisher's operations. */
+    @GetMapping("/sandbox/operations/behaviour")
+    Map<String, Object> operationBehaviour() {
+        return marketplace.publisherOperations(null, null);
+    }
+
+    private void confirmSettledOperations() {
+        try {
+            marketplace.settleDueOperations().forEach(event -> sender.send(notification(event)));
+        } catch (RuntimeException e) {
+            LOG.warn("Sandbox: confirming settled operations failed: {}", e.getMessage());
+        }
     }
 
     /**
@@ -62,7 +112,7 @@ class SandboxWebhooks {
         return entraId.keySet();
     }
 
-    /** The webhook body of fulfillment-api.md section 5: the operation's fields and the subscription before it. */
+    /** The webhook body of docs/marketplace-contract.md §5: the operation's fields and the subscription before it. */
     private static Map<String, Object> notification(SandboxMarketplace.MicrosoftEvent event) {
         Map<String, Object> operation = event.operation();
         Map<String, Object> body = new LinkedHashMap<>();

@@ -22,6 +22,10 @@ final class SimulatedOperation {
     final String source;
     final String timeStamp;
     String status;
+    /** For an operation the publisher started: when it settles, to what, and whether its webhook is still due. */
+    java.time.Instant settleAt;
+    String settleTo;
+    boolean webhookDue;
     final List<Map<String, Object>> updates = new ArrayList<>();
 
     SimulatedOperation(SimulatedSubscription subscription, String action, String planId, Integer quantity,

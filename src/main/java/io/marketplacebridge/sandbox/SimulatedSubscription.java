@@ -67,7 +67,7 @@ final class SimulatedSubscription {
         lastModified = at.toString();
     }
 
-    /** A CSP's customer may only read the subscription (fulfillment-api.md 8, "CSP"). */
+    /** A CSP's customer may only read the subscription (docs/marketplace-contract.md §8.3). */
     List<String> allowedCustomerOperations() {
         return csp ? List.of("Read") : List.of("Read", "Update", "Delete");
     }

@@ -66,6 +66,10 @@ class DeliverBillingFlowTest extends BridgeTest {
             assertThat(request.getHeaders().keys()).noneMatch(header -> header.startsWith("bridge") || header.startsWith("JMS"));
             assertThat(request.containsHeader("Authorization")).isFalse();
         });
+        // The correlation id the landing flow sent to Microsoft reaches billing with the event.
+        String correlation = MICROSOFT.findAll(postRequestedFor(urlPathEqualTo("/api/saas/subscriptions/resolve"))
+                .withHeader("x-ms-marketplace-token", equalTo("token-" + id))).get(0).getHeader("x-ms-correlationid");
+        assertThat(delivered).anySatisfy(request -> assertThat(request.getHeader("X-Correlation-Id")).isEqualTo(correlation));
     }
 
     @Test
@@ -205,7 +209,7 @@ class DeliverBillingFlowTest extends BridgeTest {
         CanonicalEvents.publish(producer, "renew:" + id, "Renewed", id);
 
         await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "billing", id).isEmpty());
-        await().atMost(WAIT).until(() -> output.getOut().contains("Dead-lettered renew:" + id));
+        await().atMost(WAIT).until(() -> output.getOut().contains("(event renew:" + id));
         List<String> lines = output.getOut().lines().toList();
         assertThat(lines.stream().filter(line -> line.contains(" WARN ") && line.contains("on billing failed, redelivered")
                 && line.contains("maintenance"))).hasSize(2);

@@ -3,6 +3,7 @@ package io.marketplacebridge.crm;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
 import static com.github.tomakehurst.wiremock.client.WireMock.moreThanOrExactly;
 import static com.github.tomakehurst.wiremock.client.WireMock.patch;
@@ -210,6 +211,28 @@ class DeliverCrmFlowTest extends BridgeTest {
             assertThat(camel.hasComponent("salesforce")).isNull();
         }
         assertThat(SALESFORCE.findAll(patchRequestedFor(urlPathEqualTo(RECORDS + id)))).hasSize(upserts);
+    }
+
+    @Test
+    void aRefusedLoginIsRedeliveredAsAConfigurationToFixNotDeadLetteredAtOnce(@TempDir Path dataDir) throws Exception {
+        // A Salesforce of its own whose login refuses the client: a wrong secret, which an operator fixes.
+        com.github.tomakehurst.wiremock.WireMockServer refusing = new com.github.tomakehurst.wiremock.WireMockServer(
+                com.github.tomakehurst.wiremock.core.WireMockConfiguration.options().dynamicPort());
+        refusing.start();
+        refusing.stubFor(post(urlPathEqualTo("/services/oauth2/token")).willReturn(json(400,
+                "{\"error\":\"invalid_client\",\"error_description\":\"invalid client credentials\"}")));
+        String id = newSubscriptionId();
+        try (ConfigurableApplicationContext bridge = startApplication(dataDir, "crm-login-refused",
+                Map.of("bridge.salesforce.login-url", refusing.baseUrl()))) {
+            CanonicalEvents.publish(bridge.getBean(CamelContext.class).createProducerTemplate(), "renew:" + id, "Renewed", id);
+
+            await().atMost(WAIT).until(() -> !deadLetters(bridge.getBean(jakarta.jms.ConnectionFactory.class), "crm", id).isEmpty());
+            jakarta.jms.Message letter = deadLetters(bridge.getBean(jakarta.jms.ConnectionFactory.class), "crm", id).get(0);
+            assertThat(letter.getStringProperty("bridgeFailureAttempts")).isEqualTo("3");
+            assertThat(letter.getStringProperty("bridgeFailureKind")).isEqualTo("transient");
+        } finally {
+            refusing.stop();
+        }
     }
 
     private static List<String> lastEventIds(String subscriptionId) {

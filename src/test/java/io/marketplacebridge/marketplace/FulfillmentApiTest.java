@@ -52,9 +52,9 @@ class FulfillmentApiTest {
 
     private final CountingTokens tokens = new CountingTokens(properties());
     private final FulfillmentApi queue = new FulfillmentApi(properties(), tokens, new ObjectMapper(), RetryPolicy.none(),
-            Clock.systemUTC());
+            Clock.systemUTC(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     private final FulfillmentApi interactive = new FulfillmentApi(properties(), tokens, new ObjectMapper(),
-            new RetryPolicy("interactive", 3, Duration.ofMillis(50), Duration.ofSeconds(8)), Clock.systemUTC());
+            new RetryPolicy("interactive", 3, Duration.ofMillis(50), Duration.ofSeconds(8)), Clock.systemUTC(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
 
     @BeforeAll
     static void start() {
@@ -109,7 +109,7 @@ class FulfillmentApiTest {
     @Test
     void noAnswerAtAllIsTransient() {
         FulfillmentApi nowhere = new FulfillmentApi(properties(URI.create("http://localhost:1/api")), tokens,
-                new ObjectMapper(), RetryPolicy.none(), Clock.systemUTC());
+                new ObjectMapper(), RetryPolicy.none(), Clock.systemUTC(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
 
         Failure failure = catchThrowableOfType(Failure.class, () -> nowhere.getSubscription(newId(), null));
 

@@ -132,6 +132,8 @@ class PublisherOperationsFlowTest extends BridgeTest {
 
         assertThat(second.statusCode()).isEqualTo(409);
         assertThat(second.body()).contains("still");
+        JsonNode view = JSON.readTree(send(port, "GET", "/api/subscriptions/" + id, null).body());
+        assertThat(view.path("openOperations").findValuesAsText("action")).containsExactly("ChangePlan");
     }
 
     @Test

@@ -63,7 +63,7 @@ class SubscriptionsFlowTest extends BridgeTest {
     }
 
     @Test
-    void deadLetteredDeliveryShowsInTheTimelineWithItsReason() throws Exception {
+    void deadLetterAndReplayShowInTheTimelineWithTheReason() throws Exception {
         String id = newSubscriptionId();
         PUBLISHER.stubFor(post(urlPathEqualTo("/billing")).withRequestBody(containing(id)).atPriority(1)
                 .willReturn(aResponse().withStatus(422).withBody("{\"error\":\"unknown plan\"}")));
@@ -74,6 +74,20 @@ class SubscriptionsFlowTest extends BridgeTest {
         JsonNode billing = outcome(id, "renew:" + id, "billing");
         assertThat(billing.path("detail").asText()).contains("422", "unknown plan");
         await().atMost(WAIT).untilAsserted(() -> assertThat(outcomeOf(id, "renew:" + id, "provisioning")).isEqualTo("delivered"));
+        PUBLISHER.stubFor(post(urlPathEqualTo("/billing")).withRequestBody(containing(id)).atPriority(1)
+                .willReturn(aResponse().withStatus(200)));
+
+        HttpResponse<String> replay = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
+                        + "/api/admin/dead-letters/billing/replay?subscriptionId=" + id))
+                .header("Authorization", OPERATOR).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(replay.statusCode()).as(replay.body()).isEqualTo(200);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(outcomeOf(id, "renew:" + id, "billing")).isEqualTo("delivered"));
+        JsonNode story = outcome(id, "renew:" + id, "billing");
+        assertThat(story.path("deadLetterReason").asText()).contains("422");
+        assertThat(story.has("deadLetteredAt")).isTrue();
+        assertThat(story.has("replayedAt")).isTrue();
+        assertThat(story.has("deliveredAt")).isTrue();
     }
 
     @Test
@@ -106,6 +120,7 @@ class SubscriptionsFlowTest extends BridgeTest {
         assertThat(view.path("registry").path("published").path("planId").asText()).isEqualTo("basic");
         assertThat(view.path("registry").path("lastEventId").asText()).isEqualTo("renew:" + id);
         assertThat(view.path("links").path("events").asText()).isEqualTo("/api/subscriptions/" + id + "/events");
+        assertThat(view.path("openOperations").isArray()).isTrue();
     }
 
     @Test

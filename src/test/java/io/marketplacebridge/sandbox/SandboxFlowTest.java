@@ -266,7 +266,8 @@ class SandboxFlowTest extends SandboxTest {
 
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
-        assertThat(page.body()).contains("Buy a test subscription", "as a CSP reseller", "webhook-actions");
+        assertThat(page.body()).contains("Buy a test subscription", "as a CSP reseller", "webhook-actions",
+                "The bridge's registry", "/api/subscriptions/${timelineOf}/events", "Change plan (publisher)");
     }
 
     private JsonNode purchase(String body) throws Exception {

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The sandbox marketplace's rules (fulfillment-api.md 3 and 4), without HTTP. */
+/** The sandbox marketplace's rules (docs/marketplace-contract.md §3, §4), without HTTP. */
 class SandboxMarketplaceTest {
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-03-10T09:00:00Z"));
