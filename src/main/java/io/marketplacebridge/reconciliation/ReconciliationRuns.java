@@ -244,6 +244,9 @@ public class ReconciliationRuns {
 
     /** This attempt failed and the broker tries the run again: the error is recorded, the lease kept for the run. */
     public void retrying(@Variable("run") ReconciliationRun run, @ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception failure) {
+        if (run == null) {
+            return;
+        }
         run.error(error(null, failure));
         metrics.error();
         save(run, "Running", "attempt " + run.attempt() + " failed, the run is tried again: " + message(failure));
@@ -254,11 +257,6 @@ public class ReconciliationRuns {
         run.error(error(null, failure));
         metrics.error();
         end(run, "Failed", message(failure));
-    }
-
-    /** Throws the failure a {@code doCatch} caught again, as it was, for the route's failure policy. */
-    public void rethrow(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception failure) throws Exception {
-        throw failure;
     }
 
     /** {@code GET /api/admin/reconcile/{runId}}: the run, or a 400 or 404 problem. */
