@@ -50,7 +50,7 @@ class MarketplaceSimulatorController {
      * List Subscriptions (fulfillment-api.md 3.3) in pages of {@code bridge.sandbox.list-page-size}: every page but
      * the last has an absolute {@code @nextLink} with a {@code continuationToken}, as Microsoft's pages of 100 do.
      */
-    @GetMapping
+    @GetMapping({"", "/"})
     Map<String, Object> listSubscriptions(@RequestParam(name = "continuationToken", required = false) String token) {
         int from = from(token);
         List<Map<String, Object>> page = marketplace.subscriptions(from, pageSize + 1);

@@ -39,6 +39,8 @@ abstract class SandboxTest {
     static void sandboxOnAFixedPort(DynamicPropertyRegistry registry) {
         registry.add("server.port", () -> PORT);
         registry.add("bridge.broker.data-dir", BROKER_DIR::toString);
+        // Short pages, so that a few purchases already make List Subscriptions page (SandboxReconciliationTest).
+        registry.add("bridge.sandbox.list-page-size", () -> 2);
     }
 
     /** An HTTP call to the sandbox; {@code headers} are name, value pairs. */
