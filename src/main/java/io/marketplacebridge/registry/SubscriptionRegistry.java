@@ -223,19 +223,6 @@ public class SubscriptionRegistry {
         return states.isEmpty() || states.get(0) == null ? null : read(states.get(0));
     }
 
-    /** A published event of the timeline, {@code {eventId, type, source, occurredAt}}, or null when there is none. */
-    public Map<String, Object> findEvent(String eventId) {
-        List<Map<String, Object>> rows = jdbc.query("SELECT * FROM subscription_event WHERE event_id = ?", (rs, n) -> {
-            Map<String, Object> event = new LinkedHashMap<>();
-            event.put("eventId", rs.getString("event_id"));
-            event.put("type", rs.getString("event_type"));
-            event.put("source", rs.getString("event_source"));
-            event.put("occurredAt", iso(rs, "occurred_at"));
-            return event;
-        }, eventId);
-        return rows.isEmpty() ? null : rows.get(0);
-    }
-
     /** Inserts, or updates the row the update statement names; a concurrent insert turns into the update. */
     private void upsert(String update, Object[] updateArgs, String insert, Object[] insertArgs) {
         if (jdbc.update(update, updateArgs) > 0) {

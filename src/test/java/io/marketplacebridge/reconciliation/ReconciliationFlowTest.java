@@ -231,6 +231,16 @@ class ReconciliationFlowTest extends BridgeTest {
                 .withRequestBody(matchingJsonPath("$.subscription.saasSubscriptionStatus", equalTo("Subscribed")))));
         // The suspended subscription was as published: no Snapshot of it.
         assertThat(snapshotsAtProvisioning(id)).isEmpty();
+
+        // Microsoft's webhook for the Reinstate comes after all (a retry, a replayed dead letter): nothing new.
+        stubOperation(id, reinstate, "Reinstate", "Succeeded", Instant.now());
+        MicrosoftWebhook.call(port, MicrosoftWebhook.notification(reinstate, id, "Reinstate", null, null));
+
+        await().atMost(WAIT).untilAsserted(() -> MICROSOFT.verify(1, getRequestedFor(urlPathEqualTo(operationPath(id, reinstate)))));
+        await().during(Duration.ofSeconds(2)).atMost(WAIT).untilAsserted(() -> PUBLISHER.verify(1,
+                postRequestedFor(urlPathEqualTo("/provisioning")).withHeader("Idempotency-Key", equalTo(reinstate))));
+        assertThat(deadLetters(connectionFactory, "marketplace.inbound", id)).isEmpty();
+        MICROSOFT.verify(1, patchRequestedFor(urlPathEqualTo(operationPath(id, reinstate))));
     }
 
     @Test

@@ -278,7 +278,7 @@ class WebhookProcessingFlowTest extends BridgeTest {
     }
 
     @Test
-    void subscribeAfterTheBuyerLandedPublishesOnlyActivated() throws Exception {
+    void subscribeAfterTheBuyerLandedPublishesNoSecondPurchased() throws Exception {
         String subscription = newSubscriptionId();
         String operation = newOperationId();
         MICROSOFT.stubFor(resolve("token-" + subscription).willReturn(json(200, resolved(subscription))));
