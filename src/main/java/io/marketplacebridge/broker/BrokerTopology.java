@@ -21,6 +21,11 @@ public final class BrokerTopology {
     public static final String OPERATIONS = "marketplace.operations";
     /** Metered usage records from the product. */
     public static final String USAGE = "marketplace.usage";
+    /**
+     * Reconciliation runs to carry out, scheduled or asked for by an operator; one consumer route reads it, and a
+     * lease in the store lets one instance reconcile at a time (docs/architecture.md "Reconciliation").
+     */
+    public static final String RECONCILE = "marketplace.reconcile";
     public static final List<String> EVENT_QUEUES = List.of("crm", "billing", "provisioning", "audit");
     public static final String DEAD_LETTER_ADDRESS = "DLA";
     public static final String DEAD_LETTER_PREFIX = "DLQ.";
@@ -32,7 +37,7 @@ public final class BrokerTopology {
 
     /** Every queue that consumers read, each of which has a dead-letter queue. */
     public static List<String> consumedQueues() {
-        return Stream.concat(Stream.of(INBOUND, COMMANDS, OPERATIONS, USAGE), EVENT_QUEUES.stream()).toList();
+        return Stream.concat(Stream.of(INBOUND, COMMANDS, OPERATIONS, USAGE, RECONCILE), EVENT_QUEUES.stream()).toList();
     }
 
     /** The address a consumed queue belongs to: the queue itself, or {@link #EVENTS} for the downstream queues. */

@@ -8,6 +8,7 @@ import static io.marketplacebridge.broker.BrokerTopology.EVENT_QUEUES;
 import static io.marketplacebridge.broker.BrokerTopology.EXPIRY;
 import static io.marketplacebridge.broker.BrokerTopology.INBOUND;
 import static io.marketplacebridge.broker.BrokerTopology.OPERATIONS;
+import static io.marketplacebridge.broker.BrokerTopology.RECONCILE;
 import static io.marketplacebridge.broker.BrokerTopology.USAGE;
 
 import java.util.concurrent.atomic.AtomicInteger;
@@ -84,6 +85,7 @@ class EmbeddedBrokerConfiguration {
         config.addAddressConfiguration(anycast(COMMANDS));
         config.addAddressConfiguration(anycast(OPERATIONS));
         config.addAddressConfiguration(anycast(USAGE));
+        config.addAddressConfiguration(anycast(RECONCILE));
         config.addAddressConfiguration(anycast(EXPIRY));
         CoreAddressConfiguration events = new CoreAddressConfiguration().setName(EVENTS).addRoutingType(RoutingType.MULTICAST);
         EVENT_QUEUES.forEach(queue -> events.addQueueConfiguration(

@@ -7,6 +7,7 @@ import org.apache.camel.LoggingLevel;
 import org.apache.camel.component.jms.JmsComponent;
 import org.apache.camel.component.jms.JmsMessageType;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
@@ -44,9 +45,37 @@ class JmsConfiguration {
         return caching;
     }
 
+    /**
+     * Connections for the sends that must not join the consuming route's transaction (component {@code jmsAtOnce}):
+     * a factory of its own, so that no listener's session is taken for them.
+     */
+    @Bean
+    CachingConnectionFactory atOnceConnectionFactory(ActiveMQConnectionFactory artemisConnectionFactory) {
+        CachingConnectionFactory caching = new CachingConnectionFactory(artemisConnectionFactory);
+        caching.setSessionCacheSize(10);
+        caching.setReconnectOnException(true);
+        return caching;
+    }
+
     @Bean("jms")
     JmsComponent jmsComponent(ConnectionFactory jmsConnectionFactory) {
-        JmsComponent jms = JmsComponent.jmsComponent(jmsConnectionFactory);
+        return configured(JmsComponent.jmsComponent(jmsConnectionFactory));
+    }
+
+    /**
+     * The broker for events published once per event id (events-publish-once): each send is committed at once,
+     * outside the transaction of the message being consumed. Artemis answers a duplicate id inside a transaction by
+     * rolling the whole transaction back, so a consumer that publishes an event someone already published (the
+     * landing page, a reconciliation run, a poll) would fail on every redelivery until it is dead-lettered; sent at
+     * once, the repeat is dropped quietly. A consumer that fails after the send publishes the same id again on its
+     * redelivery, which is dropped as well.
+     */
+    @Bean("jmsAtOnce")
+    JmsComponent jmsAtOnceComponent(@Qualifier("atOnceConnectionFactory") ConnectionFactory atOnceConnectionFactory) {
+        return configured(JmsComponent.jmsComponent(atOnceConnectionFactory));
+    }
+
+    private static JmsComponent configured(JmsComponent jms) {
         // Transacted consumers use their own session's local transaction, with no transaction manager: the listener
         // exposes that session, so what a route sends while it handles a message (the next event, a command, a dead
         // letter) commits or rolls back with the message it consumed. And the consumer lives as long as the

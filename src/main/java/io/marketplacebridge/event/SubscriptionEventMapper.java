@@ -118,6 +118,47 @@ public class SubscriptionEventMapper {
         return event;
     }
 
+    /**
+     * The events of a purchase Microsoft activated itself (webhook action {@code Subscribe}, source {@code webhook}):
+     * {@code Purchased} with the landing page's id {@code purchase:<subscriptionId>}, so a buyer who opens the landing
+     * page later publishes nothing new, and {@code Activated} with the activation flow's id
+     * {@code activated:<subscriptionId>}.
+     *
+     * @param type {@code Purchased} or {@code Activated}
+     * @param operation Microsoft's {@code Subscribe} operation; empty when Get Operation does not know it
+     */
+    public Map<String, Object> fromSubscribe(@Variable("eventType") String type,
+            @Variable("subscription") Map<String, Object> subscription, @Variable("operation") Map<String, Object> operation,
+            @Header("bridgeCorrelationId") String correlationId) {
+        String prefix = switch (type) {
+            case "Purchased" -> "purchase:";
+            case "Activated" -> "activated:";
+            default -> throw new IllegalArgumentException("A Subscribe notification makes Purchased and Activated, not " + type);
+        };
+        return event(prefix + subscription.get("id"), type, "webhook", subscription,
+                operation == null || operation.isEmpty() ? null : operation, correlationId);
+    }
+
+    /**
+     * The events of a reconciliation run (source {@code reconciliation}), each with an id a re-run of the same run
+     * repeats: {@code Snapshot} of a subscription whose state differs from the last one published,
+     * {@code snapshot:<runId>:<subscriptionId>}; {@code Purchased} of a purchase nobody landed,
+     * {@code purchase:<subscriptionId>} as the landing page's; the event of an outstanding operation the run settled
+     * ({@code Reinstated}), Microsoft's operation id as the webhook's.
+     */
+    public Map<String, Object> fromReconciliation(@Variable("eventType") String type, @Variable("runId") String runId,
+            @Variable("subscription") Map<String, Object> subscription, @Variable("operation") Map<String, Object> operation,
+            @Header("bridgeCorrelationId") String correlationId) {
+        return switch (type) {
+            case "Snapshot" -> event("snapshot:" + runId + ":" + subscription.get("id"), type, "reconciliation",
+                    subscription, null, correlationId);
+            case "Purchased" -> event("purchase:" + subscription.get("id"), type, "reconciliation", subscription, null,
+                    correlationId);
+            default -> event(String.valueOf(operation.get("id")), type, "reconciliation", subscription, operation,
+                    correlationId);
+        };
+    }
+
     Map<String, Object> event(String eventId, String type, String source, Map<String, Object> subscription,
             Map<String, Object> operation, String correlationId) {
         Map<String, Object> event = new LinkedHashMap<>();

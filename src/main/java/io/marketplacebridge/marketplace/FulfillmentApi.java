@@ -14,11 +14,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.stream.Collectors;
 import org.apache.camel.Header;
 import org.apache.camel.Variable;
 import org.slf4j.Logger;
@@ -195,11 +198,7 @@ public class FulfillmentApi {
      */
     public Map<String, Object> getOperationAt(@Variable("operationLocation") String location,
             @Header("bridgeCorrelationId") String correlationId) {
-        String base = properties.apiUrl().toString().replaceAll("/+$", "");
-        if (location == null || !location.startsWith(base + "/")) {
-            throw Failure.permanent(SYSTEM, "get-operation", "the Operation-Location is not an address of " + base);
-        }
-        String relative = location.substring(base.length());
+        String relative = pathOf(location, "get-operation", "Operation-Location");
         int query = relative.indexOf('?');
         return read(call(new Call("get-operation", "GET", query < 0 ? relative : relative.substring(0, query), null, true,
                 properties.requestTimeout()), correlationId));
@@ -239,6 +238,75 @@ public class FulfillmentApi {
             unanswered.put("permanent", failure.isPermanent());
             return unanswered;
         }
+    }
+
+    /**
+     * List Subscriptions (§3.3), one page: {@code {"subscriptions": [...], "nextLink": "…"}}, without {@code nextLink}
+     * on the last page (Microsoft's {@code @nextLink} missing or empty) and with no subscriptions for an empty body.
+     * The first page when {@code nextLink} is empty; otherwise the page {@code @nextLink} named, which is followed only
+     * when it is an address of the configured API, so a forged link cannot send the token elsewhere.
+     */
+    public Map<String, Object> listSubscriptions(@Variable("nextLink") String nextLink,
+            @Header("bridgeCorrelationId") String correlationId) {
+        String path = nextLink == null || nextLink.isBlank() ? "/saas/subscriptions"
+                : withoutApiVersion(pathOf(nextLink, "list-subscriptions", "@nextLink"));
+        Map<String, Object> answer = read(call(new Call("list-subscriptions", "GET", path, null, true,
+                properties.requestTimeout()), correlationId));
+        Map<String, Object> page = new LinkedHashMap<>();
+        page.put("subscriptions", answer.get("subscriptions") instanceof List<?> list ? list : List.of());
+        if (answer.get("@nextLink") instanceof String next && !next.isBlank()) {
+            page.put("nextLink", next);
+        }
+        return page;
+    }
+
+    /**
+     * List Outstanding Operations (§3.9): the subscription's operations that wait for the publisher,
+     * {@code {"operations": [...]}}; none for an empty body.
+     */
+    public Map<String, Object> listOperations(@Header("bridgeSubscriptionId") String subscriptionId,
+            @Header("bridgeCorrelationId") String correlationId) {
+        Map<String, Object> answer = read(call(new Call("list-operations", "GET", "/saas/subscriptions/"
+                + guid(subscriptionId) + "/operations", null, true, properties.requestTimeout()), correlationId));
+        return new LinkedHashMap<>(Map.of("operations", answer.get("operations") instanceof List<?> list ? list : List.of()));
+    }
+
+    /**
+     * Get Operation (§3.10) where Microsoft may not know the operation: its answer, or an empty map for a 404 (a
+     * {@code Subscribe} notification names an operation Get Operation need not know; the caller checks the
+     * subscription instead).
+     */
+    public Map<String, Object> findOperation(@Header("bridgeSubscriptionId") String subscriptionId,
+            @Header("bridgeOperationId") String operationId, @Header("bridgeCorrelationId") String correlationId) {
+        try {
+            return getOperation(subscriptionId, operationId, correlationId);
+        } catch (Failure failure) {
+            if (failure.getStatus() == 404) {
+                return new LinkedHashMap<>();
+            }
+            throw failure;
+        }
+    }
+
+    /** The path and query of an absolute URL Microsoft gave (a link, a location), if it is an address of the API. */
+    private String pathOf(String url, String call, String what) {
+        String base = properties.apiUrl().toString().replaceAll("/+$", "");
+        if (url == null || !url.startsWith(base + "/")) {
+            throw Failure.permanent(SYSTEM, call, "the " + what + " is not an address of " + base);
+        }
+        return url.substring(base.length());
+    }
+
+    /** A path and query without its {@code api-version}: every call adds its own. */
+    private static String withoutApiVersion(String pathAndQuery) {
+        int query = pathAndQuery.indexOf('?');
+        if (query < 0) {
+            return pathAndQuery;
+        }
+        String kept = Arrays.stream(pathAndQuery.substring(query + 1).split("&"))
+                .filter(parameter -> !parameter.isEmpty() && !parameter.startsWith("api-version="))
+                .collect(Collectors.joining("&"));
+        return pathAndQuery.substring(0, query) + (kept.isEmpty() ? "" : "?" + kept);
     }
 
     private static String operationPath(String subscriptionId, String operationId) {
@@ -301,8 +369,10 @@ public class FulfillmentApi {
 
     private HttpResponse<String> send(Call call, String correlationId, boolean freshToken) throws IOException {
         String requestId = UUID.randomUUID().toString();
+        // A link Microsoft gave may carry a query of its own (List Subscriptions' continuationToken).
         URI uri = URI.create(properties.apiUrl().toString().replaceAll("/+$", "") + call.path()
-                + "?api-version=" + URLEncoder.encode(properties.apiVersion(), StandardCharsets.UTF_8));
+                + (call.path().contains("?") ? "&" : "?") + "api-version="
+                + URLEncoder.encode(properties.apiVersion(), StandardCharsets.UTF_8));
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .timeout(call.timeout())
                 .header("Authorization", tokens.authorization(freshToken))

@@ -113,6 +113,14 @@ public class OperationRecords {
         }
     }
 
+    /**
+     * The operations whose polls ran out while Microsoft still had them running (status {@code Open}), oldest first:
+     * what reconciliation settles.
+     */
+    public List<Map<String, Object>> leftOpen() {
+        return jdbc.query("SELECT * FROM publisher_operation WHERE status = 'Open' ORDER BY created_at", (rs, n) -> row(rs));
+    }
+
     private static String requested(Map<String, Object> command) {
         Object value = command.containsKey("planId") ? command.get("planId") : command.get("quantity");
         return value == null ? null : String.valueOf(value);

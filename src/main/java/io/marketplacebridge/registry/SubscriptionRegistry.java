@@ -249,6 +249,16 @@ public class SubscriptionRegistry {
         return answer;
     }
 
+    /**
+     * The last state of the subscription the bridge published (the subscription of its last event), or null when the
+     * bridge never published one: what reconciliation compares with Microsoft's.
+     */
+    public Map<String, Object> publishedState(@Header("bridgeSubscriptionId") String subscriptionId) {
+        List<String> states = jdbc.queryForList("SELECT published_state FROM subscription WHERE subscription_id = ?",
+                String.class, subscriptionId);
+        return states.isEmpty() || states.get(0) == null ? null : read(states.get(0));
+    }
+
     /** Inserts, or updates the row the update statement names; a concurrent insert turns into the update. */
     private void upsert(String update, Object[] updateArgs, String insert, Object[] insertArgs) {
         if (jdbc.update(update, updateArgs) > 0) {

@@ -1,8 +1,12 @@
 package io.marketplacebridge.sandbox;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -29,9 +33,12 @@ class MarketplaceSimulatorController {
     static final String API_VERSION = "2018-08-31";
 
     private final SandboxMarketplace marketplace;
+    private final int pageSize;
 
-    MarketplaceSimulatorController(SandboxMarketplace marketplace) {
+    MarketplaceSimulatorController(SandboxMarketplace marketplace,
+            @Value("${bridge.sandbox.list-page-size}") int pageSize) {
         this.marketplace = marketplace;
+        this.pageSize = Math.max(1, pageSize);
     }
 
     @PostMapping("/resolve")
@@ -39,9 +46,37 @@ class MarketplaceSimulatorController {
         return marketplace.resolve(token);
     }
 
-    @GetMapping
-    Map<String, Object> listSubscriptions() {
-        return Map.of("subscriptions", marketplace.subscriptions());
+    /**
+     * List Subscriptions (fulfillment-api.md 3.3) in pages of {@code bridge.sandbox.list-page-size}: every page but
+     * the last has an absolute {@code @nextLink} with a {@code continuationToken}, as Microsoft's pages of 100 do.
+     */
+    @GetMapping({"", "/"})
+    Map<String, Object> listSubscriptions(@RequestParam(name = "continuationToken", required = false) String token) {
+        int from = from(token);
+        List<Map<String, Object>> page = marketplace.subscriptions(from, pageSize + 1);
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("subscriptions", page.subList(0, Math.min(pageSize, page.size())));
+        if (page.size() > pageSize) {
+            answer.put("@nextLink", ServletUriComponentsBuilder.fromCurrentContextPath()
+                    .path(BASE_PATH + "/saas/subscriptions/")
+                    .queryParam("continuationToken", Base64.getUrlEncoder().withoutPadding()
+                            .encodeToString(("from:" + (from + pageSize)).getBytes(StandardCharsets.UTF_8)))
+                    .queryParam("api-version", API_VERSION)
+                    .toUriString());
+        }
+        return answer;
+    }
+
+    private static int from(String token) {
+        if (token == null || token.isBlank()) {
+            return 0;
+        }
+        try {
+            String decoded = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+            return Integer.parseInt(decoded.substring("from:".length()));
+        } catch (RuntimeException notOurs) {
+            throw SimulatorException.badRequest("The continuationToken is not one this marketplace issued.");
+        }
     }
 
     @GetMapping("/{subscriptionId}")

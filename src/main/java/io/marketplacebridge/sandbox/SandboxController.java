@@ -25,15 +25,21 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 @RestController
 class SandboxController {
 
-    /** A test purchase: {@code quantity} only for per-seat plans; {@code csp} buys through a reseller. */
-    record PurchaseRequest(String offerId, String planId, Object quantity, Boolean csp, String name) {
+    /**
+     * A test purchase: {@code quantity} only for per-seat plans; {@code csp} buys through a reseller;
+     * {@code autoActivate} sells a plan Microsoft activates itself (Subscribed at once, announced by a
+     * {@code Subscribe} webhook, no landing needed).
+     */
+    record PurchaseRequest(String offerId, String planId, Object quantity, Boolean csp, String name, Boolean autoActivate) {
     }
 
     private final SandboxMarketplace marketplace;
+    private final SandboxWebhookSender webhooks;
     private final byte[] page;
 
-    SandboxController(SandboxMarketplace marketplace) throws IOException {
+    SandboxController(SandboxMarketplace marketplace, SandboxWebhookSender webhooks) throws IOException {
         this.marketplace = marketplace;
+        this.webhooks = webhooks;
         try (InputStream in = new ClassPathResource("sandbox/index.html").getInputStream()) {
             this.page = in.readAllBytes();
         }
@@ -53,6 +59,9 @@ class SandboxController {
     ResponseEntity<Map<String, Object>> purchase(@RequestBody PurchaseRequest request) {
         SandboxMarketplace.Purchase purchase = marketplace.purchase(request.offerId(), request.planId(),
                 SandboxMarketplace.quantityOf(request.quantity()), Boolean.TRUE.equals(request.csp()), request.name());
+        if (Boolean.TRUE.equals(request.autoActivate())) {
+            webhooks.send(SandboxWebhooks.notification(marketplace.activateOnMicrosoftSide(purchase.subscriptionId())));
+        }
         URI location = ServletUriComponentsBuilder.fromCurrentContextPath()
                 .path("/sandbox/subscriptions/{id}").buildAndExpand(purchase.subscriptionId()).toUri();
         return ResponseEntity.created(location).body(landing(purchase.subscriptionId(), purchase.token()));

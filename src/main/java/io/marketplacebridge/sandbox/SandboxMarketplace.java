@@ -143,6 +143,28 @@ public class SandboxMarketplace {
         return subscriptions.values().stream().map(SimulatedSubscription::toJson).toList();
     }
 
+    /** One page of List Subscriptions (3.3): {@code size} subscriptions from the {@code from}-th, oldest first. */
+    public synchronized List<Map<String, Object>> subscriptions(int from, int size) {
+        return subscriptions.values().stream().skip(from).limit(size).map(SimulatedSubscription::toJson).toList();
+    }
+
+    /**
+     * Microsoft activates a new purchase itself, as it does for plans that activate at purchase: the subscription is
+     * {@code Subscribed} at once, its term starts, and a {@code Subscribe} operation (already {@code Succeeded})
+     * announces it. Nobody calls Activate.
+     */
+    public synchronized MicrosoftEvent activateOnMicrosoftSide(String subscriptionId) {
+        SimulatedSubscription subscription = find(subscriptionId);
+        requireStatus(subscription, "PendingFulfillmentStart");
+        Map<String, Object> before = subscription.toJson();
+        subscription.status = "Subscribed";
+        subscription.startTerm(today());
+        subscription.modified(clock.instant());
+        SimulatedOperation operation = operation(subscription, "Subscribe", subscription.plan.planId(),
+                subscription.quantity, "Succeeded", "Azure");
+        return new MicrosoftEvent(operation.toJson(), before);
+    }
+
     /** List Available Plans (3.5): every plan of the offer, or only {@code planId} when given. */
     public synchronized List<Map<String, Object>> availablePlans(String subscriptionId, String planId) {
         find(subscriptionId);

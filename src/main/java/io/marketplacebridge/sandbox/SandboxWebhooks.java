@@ -26,8 +26,11 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class SandboxWebhooks {
 
-    /** What happens: {@code action}, and the new {@code planId} or {@code quantity} of a change. */
-    record WebhookRequest(String action, String planId, Object quantity) {
+    /**
+     * What happens: {@code action}, and the new {@code planId} or {@code quantity} of a change; {@code deliver}
+     * {@code false} makes the change at Microsoft and sends no webhook, as a lost one (reconciliation finds it).
+     */
+    record WebhookRequest(String action, String planId, Object quantity, Boolean deliver) {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(SandboxWebhooks.class);
@@ -91,11 +94,15 @@ class SandboxWebhooks {
     ResponseEntity<Map<String, Object>> fire(@PathVariable String id, @RequestBody WebhookRequest request) {
         SandboxMarketplace.MicrosoftEvent event = marketplace.startOnMicrosoftSide(id, request.action(), request.planId(),
                 SandboxMarketplace.quantityOf(request.quantity()));
-        sender.send(notification(event));
+        boolean deliver = !Boolean.FALSE.equals(request.deliver());
+        if (deliver) {
+            sender.send(notification(event));
+        }
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("operationId", event.operation().get("id"));
         answer.put("action", event.operation().get("action"));
         answer.put("status", event.operation().get("status"));
+        answer.put("delivered", deliver);
         return ResponseEntity.accepted().body(answer);
     }
 
@@ -113,7 +120,7 @@ class SandboxWebhooks {
     }
 
     /** The webhook body of docs/marketplace-contract.md §5: the operation's fields and the subscription before it. */
-    private static Map<String, Object> notification(SandboxMarketplace.MicrosoftEvent event) {
+    static Map<String, Object> notification(SandboxMarketplace.MicrosoftEvent event) {
         Map<String, Object> operation = event.operation();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", operation.get("id"));

@@ -258,6 +258,63 @@ class FulfillmentApiTest {
         MICROSOFT.verify(0, getRequestedFor(com.github.tomakehurst.wiremock.client.WireMock.anyUrl()));
     }
 
+    @Test
+    void listSubscriptionsFollowsNextLinkWithItsContinuationTokenToTheLastPage() {
+        String first = newId();
+        String second = newId();
+        String nextLink = "http://localhost:" + MICROSOFT.port() + "/api/saas/subscriptions/?continuationToken=page%2B2"
+                + "&api-version=2018-08-31";
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions")).willReturn(BridgeTest.json(200,
+                "{\"subscriptions\":[" + subscriptionJson(first) + "],\"@nextLink\":\"" + nextLink + "\"}")));
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/")).withQueryParam("continuationToken", equalTo("page+2"))
+                .willReturn(BridgeTest.json(200, "{\"subscriptions\":[" + subscriptionJson(second) + "],\"@nextLink\":\"\"}")));
+
+        Map<String, Object> page1 = queue.listSubscriptions(null, "corr");
+        Map<String, Object> page2 = queue.listSubscriptions((String) page1.get("nextLink"), "corr");
+
+        assertThat(page1.get("nextLink")).isEqualTo(nextLink);
+        assertThat((List<?>) page1.get("subscriptions")).hasSize(1);
+        assertThat(page2).doesNotContainKey("nextLink");
+        assertThat(((Map<?, ?>) ((List<?>) page2.get("subscriptions")).get(0)).get("id")).isEqualTo(second);
+        LoggedRequest followed = MICROSOFT.findAll(getRequestedFor(urlPathEqualTo("/api/saas/subscriptions/"))).get(0);
+        assertThat(followed.queryParameter("api-version").values()).containsExactly("2018-08-31");
+        assertThat(followed.getHeader("Authorization")).isEqualTo("Bearer test-token");
+    }
+
+    @Test
+    void aNextLinkOutsideTheApiIsNeverFollowedAndAnEmptyListIsNone() {
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions")).willReturn(aResponse().withStatus(200)));
+
+        Failure forged = catchThrowableOfType(Failure.class,
+                () -> queue.listSubscriptions("https://attacker.example/api/saas/subscriptions?continuationToken=x", null));
+
+        assertThat(forged.isPermanent()).isTrue();
+        MICROSOFT.verify(0, getRequestedFor(com.github.tomakehurst.wiremock.client.WireMock.anyUrl()));
+        assertThat(queue.listSubscriptions("", null)).containsExactly(Map.entry("subscriptions", List.of()));
+    }
+
+    @Test
+    void listOperationsAnswersTheOperationsOrNoneForAnEmptyBody() {
+        String id = newId();
+        String operation = newId();
+        String other = newId();
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id + "/operations")).willReturn(BridgeTest.json(200,
+                "{\"operations\":[{\"id\":\"" + operation + "\",\"action\":\"Reinstate\",\"status\":\"InProgress\"}]}")));
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + other + "/operations")).willReturn(aResponse().withStatus(200)));
+
+        assertThat((List<?>) queue.listOperations(id, null).get("operations")).hasSize(1);
+        assertThat((List<?>) queue.listOperations(other, null).get("operations")).isEmpty();
+    }
+
+    @Test
+    void findOperationAnswersNothingForAnOperationMicrosoftDoesNotKnow() {
+        String id = newId();
+        String operation = newId();
+        MICROSOFT.stubFor(get(urlPathEqualTo(operationPath(id, operation))).willReturn(BridgeTest.json(404, "{}")));
+
+        assertThat(queue.findOperation(id, operation, null)).isEmpty();
+    }
+
     private static void stubSubscription(String id) {
         MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id)).willReturn(BridgeTest.json(200, subscriptionJson(id))));
     }

@@ -58,6 +58,8 @@ abstract class SandboxTest {
         registry.add("bridge.broker.data-dir", BROKER_DIR::toString);
         // Usage is reported when a test asks (POST /api/admin/metering/report), never by the schedule in between.
         registry.add("bridge.metering.interval", () -> "1h");
+        // Short pages, so that a few purchases already make List Subscriptions page (SandboxReconciliationTest).
+        registry.add("bridge.sandbox.list-page-size", () -> 2);
     }
 
     /** An HTTP call to the sandbox; {@code headers} are name, value pairs. */

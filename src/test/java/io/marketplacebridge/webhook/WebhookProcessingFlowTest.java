@@ -4,6 +4,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
 import static com.github.tomakehurst.wiremock.client.WireMock.ok;
 import static com.github.tomakehurst.wiremock.client.WireMock.patch;
@@ -20,6 +21,10 @@ import io.marketplacebridge.BridgeTest;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.Message;
 import jakarta.jms.TextMessage;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -246,6 +251,82 @@ class WebhookProcessingFlowTest extends BridgeTest {
         assertThat(deadLetters.get(0).getStringProperty("bridgeFailureMessage")).contains("get-operation answered HTTP 404");
         assertThat(PUBLISHER.findAll(postRequestedFor(urlPathEqualTo("/provisioning")).withHeader("Idempotency-Key", equalTo(operation))))
                 .isEmpty();
+    }
+
+    @Test
+    void subscribeIsPublishedAsPurchasedAndActivatedOnceAndNeverActivated() throws Exception {
+        String subscription = newSubscriptionId();
+        String operation = newOperationId();
+        stubOperation(subscription, operation, "Subscribe", "Succeeded", "basic", 10);
+        stubSubscription(subscription, "Subscribed", "basic", 10);
+
+        assertThat(MicrosoftWebhook.call(port, MicrosoftWebhook.notification(operation, subscription, "Subscribe", "basic", 10))
+                .statusCode()).isEqualTo(200);
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(idempotencyKeysAtProvisioning(subscription))
+                .containsExactly("purchase:" + subscription, "activated:" + subscription));
+        PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/billing")).withHeader("Idempotency-Key", equalTo("purchase:" + subscription))
+                .withRequestBody(matchingJsonPath("$.source", equalTo("webhook")))
+                .withRequestBody(matchingJsonPath("$.operation.action", equalTo("Subscribe"))));
+        // Provisioning's answer to Purchased reaches the activation flow, which has nothing to activate.
+        await().during(Duration.ofSeconds(2)).atMost(WAIT).untilAsserted(() -> assertThat(idempotencyKeysAtProvisioning(subscription))
+                .containsExactly("purchase:" + subscription, "activated:" + subscription));
+        MICROSOFT.verify(0, postRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + subscription + "/activate")));
+        MICROSOFT.verify(1, getRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + subscription)));
+        MICROSOFT.verify(0, patchRequestedFor(operationPath(subscription, operation)));
+        assertThat(deadLetters(connectionFactory, "marketplace.commands", subscription)).isEmpty();
+    }
+
+    @Test
+    void subscribeAfterTheBuyerLandedPublishesNoSecondPurchased() throws Exception {
+        String subscription = newSubscriptionId();
+        String operation = newOperationId();
+        MICROSOFT.stubFor(resolve("token-" + subscription).willReturn(json(200, resolved(subscription))));
+        stubSubscription(subscription, "Subscribed", "basic", 10);
+        stubOperation(subscription, operation, "Subscribe", "Succeeded", "basic", 10);
+        HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/landing?token=token-"
+                + subscription)).build(), HttpResponse.BodyHandlers.ofString());
+        await().atMost(WAIT).untilAsserted(() -> assertThat(eventTypesAtProvisioning(subscription)).contains("Purchased"));
+
+        MicrosoftWebhook.call(port, MicrosoftWebhook.notification(operation, subscription, "Subscribe", "basic", 10));
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(idempotencyKeysAtProvisioning(subscription))
+                .containsOnlyOnce("purchase:" + subscription).contains("activated:" + subscription));
+        assertThat(deadLettersOf(operation)).isEmpty();
+        MICROSOFT.verify(0, postRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + subscription + "/activate")));
+    }
+
+    @Test
+    void subscribeGetOperationDoesNotKnowIsCheckedAgainstTheSubscriptionAndALaterLandingPublishesNothing() throws Exception {
+        String subscription = newSubscriptionId();
+        String operation = newOperationId();
+        MICROSOFT.stubFor(get(operationPath(subscription, operation)).willReturn(json(404, "{}")));
+        stubSubscription(subscription, "Subscribed", "basic", 10);
+
+        MicrosoftWebhook.call(port, MicrosoftWebhook.notification(operation, subscription, "Subscribe", "basic", 10));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(eventTypesAtProvisioning(subscription)).containsExactly("Purchased", "Activated"));
+        MICROSOFT.stubFor(resolve("token-" + subscription).willReturn(json(200, resolved(subscription))));
+        HttpResponse<String> landing = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/landing?token=token-" + subscription)).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(landing.statusCode()).isEqualTo(200);
+        await().during(Duration.ofSeconds(2)).atMost(WAIT).untilAsserted(() -> assertThat(eventTypesAtProvisioning(subscription))
+                .containsExactly("Purchased", "Activated"));
+        assertThat(deadLettersOf(operation)).isEmpty();
+    }
+
+    @Test
+    void subscribeForASubscriptionThatIsNotSubscribedAndAnOperationMicrosoftDoesNotKnowIsDeadLettered() throws Exception {
+        String subscription = newSubscriptionId();
+        String operation = newOperationId();
+        MICROSOFT.stubFor(get(operationPath(subscription, operation)).willReturn(json(404, "{}")));
+        stubSubscription(subscription, "PendingFulfillmentStart", "basic", 10);
+
+        MicrosoftWebhook.call(port, MicrosoftWebhook.notification(operation, subscription, "Subscribe", "basic", 10));
+
+        List<Message> deadLetters = await().atMost(WAIT).until(() -> deadLettersOf(operation), list -> !list.isEmpty());
+        assertThat(deadLetters.get(0).getStringProperty("bridgeFailureMessage")).contains("PendingFulfillmentStart", "not Subscribed");
+        assertThat(eventTypesAtProvisioning(subscription)).isEmpty();
     }
 
     static String newOperationId() {
