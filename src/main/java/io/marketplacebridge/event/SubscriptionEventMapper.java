@@ -25,10 +25,18 @@ public class SubscriptionEventMapper {
         this.clock = clock;
     }
 
-    /** {@code Purchased}, from a resolved landing token and the subscription it names. */
+    /**
+     * {@code Purchased}, from a resolved landing token and the subscription it names, with the user who signed in on
+     * the landing page ({@code signedInUser}: name, email, tenantId, objectId), when someone did.
+     */
     public Map<String, Object> purchased(@Variable("subscription") Map<String, Object> subscription,
-            @Header("bridgeCorrelationId") String correlationId) {
-        return event("purchase:" + subscription.get("id"), "Purchased", "landing", subscription, null, correlationId);
+            @Variable("signedInUser") Map<String, Object> signedInUser, @Header("bridgeCorrelationId") String correlationId) {
+        Map<String, Object> event = event("purchase:" + subscription.get("id"), "Purchased", "landing", subscription, null,
+                correlationId);
+        if (signedInUser != null && !signedInUser.isEmpty()) {
+            event.put("signedInUser", signedInUser);
+        }
+        return event;
     }
 
     /** {@code Activated}, once Microsoft accepted the activation of the subscription. */

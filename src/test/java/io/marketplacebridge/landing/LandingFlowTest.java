@@ -11,6 +11,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.marketplacebridge.BridgeTest;
+import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -18,6 +20,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -144,6 +147,26 @@ class LandingFlowTest extends BridgeTest {
     }
 
     @Test
+    void tooLongOrUnreadableLinksGetTheLandingPagesOwnErrorPage() throws Exception {
+        int resolvesBefore = resolveCount();
+
+        HttpResponse<String> tooLong = land("a".repeat(10_000));
+        HttpResponse<String> farTooLong = land("a".repeat(100_000));
+        String unreadable = rawGet("/landing?token=ab|cd{ef}");
+
+        assertThat(tooLong.statusCode()).isEqualTo(400);
+        assertThat(tooLong.body()).contains("This link does not work", "malformed", "Configure account");
+        for (String page : List.of(farTooLong.body(), unreadable)) {
+            assertThat(page).contains("This link does not work", "too long or malformed", "Configure account", "Contoso")
+                    .doesNotContain("Tomcat", "HTTP Status 400", "aaaaaaaaaa", "ab|cd");
+        }
+        assertThat(farTooLong.statusCode()).isEqualTo(400);
+        assertThat(farTooLong.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
+        assertThat(unreadable).startsWith("HTTP/1.1 400");
+        assertThat(resolveCount()).isEqualTo(resolvesBefore);
+    }
+
+    @Test
     void tokenMicrosoftRefusesShowsExpiredPageAndPublishesNothing(CapturedOutput output) throws Exception {
         String token = "expired-" + newSubscriptionId();
         MICROSOFT.stubFor(resolve(token).willReturn(json(400, "{\"error\":\"invalid token\"}")));
@@ -176,6 +199,16 @@ class LandingFlowTest extends BridgeTest {
     private HttpResponse<String> land(String encodedToken) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/landing?token=" + encodedToken)).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A request the JDK's client refuses to send (characters a URL may not hold), written on a socket. */
+    private String rawGet(String target) throws IOException {
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     private int resolveCount() {

@@ -8,6 +8,7 @@ import io.marketplacebridge.BridgeTest;
 import io.marketplacebridge.event.SubscriptionEventMapper;
 import io.marketplacebridge.failure.Failure;
 import io.marketplacebridge.web.HttpAnswer;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -15,7 +16,9 @@ import org.junit.jupiter.api.Test;
 /** LandingPage: what the buyer reads for each status, from the Purchased event the real mapper makes. */
 class LandingPageTest {
 
-    private final LandingPage page = new LandingPage();
+    private final LandingPage page = new LandingPage(new LandingProperties(LandingProperties.SignIn.NONE, null, null,
+            URI.create("https://login.microsoftonline.com/common/v2.0"), "{baseUrl}/login/oauth2/code/entra",
+            Duration.ofSeconds(10), "Contoso", null, null));
     private final SubscriptionEventMapper mapper = new SubscriptionEventMapper();
 
     @Test
@@ -24,7 +27,7 @@ class LandingPageTest {
         subscription.remove("purchaser");
         subscription.put("beneficiary", Map.of("emailId", "user@tenant-a.example"));
 
-        HttpAnswer answer = page.render(mapper.purchased(subscription, "c-1"));
+        HttpAnswer answer = page.render(mapper.purchased(subscription, null, "c-1"));
 
         assertThat(answer.getStatus()).isEqualTo(200);
         assertThat(answer.getBody()).contains("Thank you for your purchase", "user@tenant-a.example")
@@ -33,11 +36,11 @@ class LandingPageTest {
 
     @Test
     void eachStatusSaysWhatItMeansForTheBuyer() throws Exception {
-        assertThat(page.render(mapper.purchased(subscription("Subscribed"), "c")).getBody()).contains("is active");
-        assertThat(page.render(mapper.purchased(subscription("Suspended"), "c")).getBody())
+        assertThat(page.render(mapper.purchased(subscription("Subscribed"), null, "c")).getBody()).contains("is active");
+        assertThat(page.render(mapper.purchased(subscription("Suspended"), null, "c")).getBody())
                 .contains("suspended", "payment method").doesNotContain("is active", "set up");
-        assertThat(page.render(mapper.purchased(subscription("Unsubscribed"), "c")).getBody()).contains("has ended");
-        assertThat(page.render(mapper.purchased(subscription("PendingFulfillmentStart"), "c")).getBody())
+        assertThat(page.render(mapper.purchased(subscription("Unsubscribed"), null, "c")).getBody()).contains("has ended");
+        assertThat(page.render(mapper.purchased(subscription("PendingFulfillmentStart"), null, "c")).getBody())
                 .contains("setting up your account");
     }
 

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.apache.camel.test.spring.junit5.DisableJmx;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -29,6 +30,8 @@ import org.springframework.test.context.bean.override.convention.TestBean;
 @CamelSpringBootTest
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT)
 @ActiveProfiles("sandbox")
+// Camel's MBeans, as a user's sandbox has them (Camel's test support switches them off): Hawtio shows the routes.
+@DisableJmx(false)
 abstract class SandboxTest {
 
     static final int PORT = freePort();
