@@ -102,9 +102,10 @@ class ActivationFlowTest extends BridgeTest {
     @Test
     void activationMicrosoftFailsIsRedeliveredThenDeadLetteredWithTheReason() throws Exception {
         String id = newSubscriptionId();
-        purchase(port, id);
+        // Before the purchase: its activation starts as soon as provisioning answers.
         MICROSOFT.stubFor(post(urlPathEqualTo("/api/saas/subscriptions/" + id + "/activate")).atPriority(1)
                 .willReturn(aResponse().withStatus(500)));
+        purchase(port, id);
 
         await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "marketplace.commands", id).isEmpty());
 
@@ -119,9 +120,9 @@ class ActivationFlowTest extends BridgeTest {
     @Test
     void activationMicrosoftRefusesIsDeadLetteredAtOnce() throws Exception {
         String id = newSubscriptionId();
-        purchase(port, id);
         MICROSOFT.stubFor(post(urlPathEqualTo("/api/saas/subscriptions/" + id + "/activate")).atPriority(1)
                 .willReturn(json(400, "{\"error\":{\"code\":\"BadArgument\",\"message\":\"planId differs\"}}")));
+        purchase(port, id);
 
         await().atMost(WAIT).until(() -> !deadLetters(connectionFactory, "marketplace.commands", id).isEmpty());
 
