@@ -23,7 +23,9 @@ import org.springframework.security.web.SecurityFilterChain;
  * health probes are public (the webhook checks its own JWT). The publisher's systems (role {@value #INTEGRATION})
  * reach the subscription, operation and usage endpoints; the operator (role {@value #OPERATOR}) reaches those too,
  * and {@code /api/admin} and {@code /actuator} (Hawtio, Jolokia, metrics, info, health details). Both log in with
- * HTTP Basic. Production has no sandbox: every {@code /sandbox} path is 404.
+ * HTTP Basic. Production has no sandbox: every {@code /sandbox} path is 404. With {@code bridge.landing.sign-in:
+ * entra} the landing page's own chain (LandingSignInConfiguration) takes {@code /landing} first and signs the buyer in
+ * with Entra ID.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
