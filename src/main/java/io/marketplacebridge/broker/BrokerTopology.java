@@ -11,6 +11,12 @@ import java.util.stream.Stream;
 public final class BrokerTopology {
 
     public static final String INBOUND = "marketplace.inbound";
+    /**
+     * The acknowledgement lane: a copy of each ChangePlan and ChangeQuantity notification, read by many consumers
+     * without message groups, so that Microsoft's 10-second window never waits behind the in-order backlog of
+     * {@link #INBOUND} (docs/architecture.md "The acknowledgement lane").
+     */
+    public static final String ACKNOWLEDGEMENTS = "marketplace.acknowledgements";
     public static final String EVENTS = "marketplace.events";
     public static final String COMMANDS = "marketplace.commands";
     /**
@@ -37,7 +43,7 @@ public final class BrokerTopology {
 
     /** Every queue that consumers read, each of which has a dead-letter queue. */
     public static List<String> consumedQueues() {
-        return Stream.concat(Stream.of(INBOUND, COMMANDS, OPERATIONS, USAGE, RECONCILE), EVENT_QUEUES.stream()).toList();
+        return Stream.concat(Stream.of(INBOUND, ACKNOWLEDGEMENTS, COMMANDS, OPERATIONS, USAGE, RECONCILE), EVENT_QUEUES.stream()).toList();
     }
 
     /** The address a consumed queue belongs to: the queue itself, or {@link #EVENTS} for the downstream queues. */

@@ -1,5 +1,6 @@
 package io.marketplacebridge.broker;
 
+import static io.marketplacebridge.broker.BrokerTopology.ACKNOWLEDGEMENTS;
 import static io.marketplacebridge.broker.BrokerTopology.COMMANDS;
 import static io.marketplacebridge.broker.BrokerTopology.DEAD_LETTER_ADDRESS;
 import static io.marketplacebridge.broker.BrokerTopology.DEAD_LETTER_PREFIX;
@@ -82,6 +83,7 @@ class EmbeddedBrokerConfiguration {
                 .setAutoCreateAddresses(false));
 
         config.addAddressConfiguration(anycast(INBOUND));
+        config.addAddressConfiguration(anycast(ACKNOWLEDGEMENTS));
         config.addAddressConfiguration(anycast(COMMANDS));
         config.addAddressConfiguration(anycast(OPERATIONS));
         config.addAddressConfiguration(anycast(USAGE));

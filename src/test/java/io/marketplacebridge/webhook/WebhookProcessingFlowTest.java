@@ -180,6 +180,72 @@ class WebhookProcessingFlowTest extends BridgeTest {
                 .isGreaterThanOrEqualTo(Duration.ofMillis(900));
     }
 
+    /**
+     * The acknowledgement lane: a change that arrives behind a backlog of slow notifications (each Get Operation takes
+     * 1.5 s, two in-order consumers) is acknowledged before the backlog is through, decided once, and its event still
+     * comes after the earlier notification of its own subscription.
+     */
+    @Test
+    void changeBehindABacklogIsAcknowledgedBeforeTheBacklogIsThroughAndPublishedInOrder() throws Exception {
+        List<String> backlog = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String other = newSubscriptionId();
+            String renewal = newOperationId();
+            stubSlowOperation(other, renewal, "Renew");
+            stubSubscription(other, "Subscribed", "pro", 10);
+            backlog.add(other);
+            MicrosoftWebhook.call(port, MicrosoftWebhook.notification(renewal, other, "Renew", "pro", 10));
+        }
+        String subscription = newSubscriptionId();
+        String renewal = newOperationId();
+        String change = newOperationId();
+        stubSlowOperation(subscription, renewal, "Renew");
+        stubOperation(subscription, change, "ChangeQuantity", "InProgress", "pro", 20);
+        stubAcknowledgement(subscription, change, 200);
+        stubSubscription(subscription, "Subscribed", "pro", 20);
+        MicrosoftWebhook.call(port, MicrosoftWebhook.notification(renewal, subscription, "Renew", "pro", 10));
+        assertThat(MicrosoftWebhook.call(port, MicrosoftWebhook.notification(change, subscription, "ChangeQuantity", "pro", 20))
+                .statusCode()).isEqualTo(200);
+
+        await().atMost(WAIT).untilAsserted(() -> MICROSOFT.verify(1, patchRequestedFor(operationPath(subscription, change))
+                .withRequestBody(equalToJson("{\"status\":\"Success\"}"))));
+        long backlogDelivered = backlog.stream().filter(other -> !eventTypesAtProvisioning(other).isEmpty()).count();
+        assertThat(backlogDelivered).as("backlog notifications already delivered when the change was acknowledged").isLessThan(6);
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(eventTypesAtProvisioning(subscription))
+                .containsExactly("Renewed", "QuantityChanged"));
+        MICROSOFT.verify(1, patchRequestedFor(operationPath(subscription, change)));
+        PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/decision")).withHeader("Idempotency-Key", equalTo(change)));
+    }
+
+    /** The first acknowledgement fails (500): the other side answers it, the event is published once, nothing dead-lettered. */
+    @Test
+    void aFailedAcknowledgementIsAnsweredAgainAndPublishedOnce() throws Exception {
+        String subscription = newSubscriptionId();
+        String change = newOperationId();
+        stubOperation(subscription, change, "ChangePlan", "InProgress", "pro", 10);
+        MICROSOFT.stubFor(patch(operationPath(subscription, change)).inScenario(change).whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(500)).willSetStateTo("answered"));
+        MICROSOFT.stubFor(patch(operationPath(subscription, change)).inScenario(change).whenScenarioStateIs("answered")
+                .willReturn(aResponse().withStatus(200)));
+        stubSubscription(subscription, "Subscribed", "pro", 10);
+
+        MicrosoftWebhook.call(port, MicrosoftWebhook.notification(change, subscription, "ChangePlan", "pro", 10));
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(eventTypesAtProvisioning(subscription)).containsExactly("PlanChanged"));
+        MICROSOFT.verify(2, patchRequestedFor(operationPath(subscription, change)));
+        assertThat(deadLettersOf(change)).isEmpty();
+    }
+
+    /** Get Operation answers a Succeeded operation after 1.5 s. */
+    private static void stubSlowOperation(String subscription, String operation, String action) {
+        MICROSOFT.stubFor(get(operationPath(subscription, operation)).willReturn(json(200, """
+                {"id":"%s","activityId":"a-1","subscriptionId":"%s","offerId":"bridge-offer","publisherId":"contoso",
+                 "planId":"pro","quantity":10,"action":"%s","timeStamp":"2026-11-02T10:15:00Z","status":"Succeeded",
+                 "errorStatusCode":"","errorMessage":""}
+                """.formatted(operation, subscription, action)).withFixedDelay(1500)));
+    }
+
     @Test
     void changeMicrosoftAlreadySettledIsNotAcknowledgedAgain() throws Exception {
         String subscription = newSubscriptionId();

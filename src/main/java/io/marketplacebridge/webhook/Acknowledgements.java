@@ -1,0 +1,105 @@
+package io.marketplacebridge.webhook;
+
+import io.marketplacebridge.failure.TransientFailure;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.apache.camel.Exchange;
+import org.apache.camel.Header;
+import org.apache.camel.Variable;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Who answers a ChangePlan or ChangeQuantity that awaits the publisher (table {@code acknowledgement}, V4;
+ * docs/architecture.md "The acknowledgement lane"). The acknowledgement lane and the in-order processing both meet
+ * the operation; the first to claim it asks the decision endpoint and PATCHes, and records the decision, which the
+ * other then uses. Each statement commits on its own, outside the consumer's transaction, so the other side sees a
+ * claim at once.
+ */
+@Component
+public class Acknowledgements {
+
+    private static final long POLL_MILLIS = 25;
+
+    private final JdbcTemplate jdbc;
+    private final AcknowledgementProperties properties;
+    private final Clock clock = Clock.systemUTC();
+
+    public Acknowledgements(JdbcTemplate jdbc, AcknowledgementProperties properties) {
+        this.jdbc = jdbc;
+        this.properties = properties;
+    }
+
+    /**
+     * Claims the answer to operation {@code operationId} for {@code route} (the consuming route's id): true when this
+     * exchange is to decide and PATCH it, false when the other side holds a live claim or has decided.
+     */
+    public boolean claim(@Header("bridgeOperationId") String operationId,
+            @Header("bridgeSubscriptionId") String subscriptionId,
+            Exchange exchange) {
+        String route = exchange.getFromRouteId();
+        Instant now = clock.instant();
+        try {
+            jdbc.update("INSERT INTO acknowledgement (operation_id, subscription_id, claimed_by, claimed_at) VALUES (?, ?, ?, ?)",
+                    operationId, subscriptionId, route, utc(now));
+            return true;
+        } catch (DuplicateKeyException held) {
+            // A claim left without a decision past its time is taken over.
+            return jdbc.update("UPDATE acknowledgement SET claimed_by = ?, claimed_at = ? WHERE operation_id = ?"
+                    + " AND decision IS NULL AND claimed_at < ?", route, utc(now), operationId,
+                    utc(now.minus(properties.claim()))) == 1;
+        }
+    }
+
+    /**
+     * Records the decision given ({@code Success} or {@code Failure}). A 409 from Microsoft (a newer update settled
+     * the operation) is final and counts as given, as webhook-processing-acknowledge logs it.
+     */
+    public void record(@Header("bridgeOperationId") String operationId, @Variable("decision") String decision) {
+        jdbc.update("UPDATE acknowledgement SET decision = ?, decided_at = ? WHERE operation_id = ?", decision,
+                utc(clock.instant()), operationId);
+    }
+
+    /** Gives back an undecided claim this exchange's route holds on {@code operationId} (its answer failed). */
+    public void release(@Header("bridgeOperationId") String operationId, Exchange exchange) {
+        if (operationId != null) {
+            jdbc.update("DELETE FROM acknowledgement WHERE operation_id = ? AND decision IS NULL AND claimed_by = ?",
+                    operationId, exchange.getFromRouteId());
+        }
+    }
+
+    /**
+     * The decision the other side gave for {@code operationId}, waited for while its claim is live (the lane answers
+     * within Microsoft's window). A transient failure when the claim expired undecided or was given back (the next
+     * attempt answers it).
+     */
+    public String awaitDecision(@Header("bridgeOperationId") String operationId) throws InterruptedException {
+        while (true) {
+            List<Claim> claims = jdbc.query("SELECT decision, claimed_at FROM acknowledgement WHERE operation_id = ?",
+                    (rs, row) -> new Claim(rs.getString("decision"), rs.getObject("claimed_at", OffsetDateTime.class).toInstant()), operationId);
+            if (claims.isEmpty()) {
+                throw new TransientFailure("Operation " + operationId + " has no claimed answer: tried again");
+            }
+            Claim claim = claims.get(0);
+            if (claim.decision() != null) {
+                return claim.decision();
+            }
+            if (!claim.claimedAt().plus(properties.claim()).isAfter(clock.instant())) {
+                throw new TransientFailure("The answer to operation " + operationId + " was claimed at "
+                        + claim.claimedAt() + " and never given: the next attempt answers it");
+            }
+            Thread.sleep(POLL_MILLIS);
+        }
+    }
+
+    private static OffsetDateTime utc(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+
+    private record Claim(String decision, Instant claimedAt) {
+    }
+}
