@@ -14,8 +14,8 @@ COPY --from=build /src/target/marketplace-bridge-*.jar /app/marketplace-bridge.j
 COPY routes routes
 # Only the production settings: application-sandbox.yaml (fake secrets, the simulator) stays out of the image, so
 # SPRING_PROFILES_ACTIVE=sandbox cannot turn a production container into a sandbox.
-COPY config/application.yaml config/
+COPY config/application.yaml config/jvm.options config/
 COPY config/artemis config/artemis
 EXPOSE 8080
 # The same JVM options as the Jib image (pom.xml): heap from the container limit; out of memory ends the process.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseG1GC", "-jar", "/app/marketplace-bridge.jar"]
+ENTRYPOINT ["java", "@/app/config/jvm.options", "-jar", "/app/marketplace-bridge.jar"]

@@ -66,12 +66,15 @@ class DeploymentFilesTest {
         }
         assertThat(jib).as("jib-maven-plugin in pom.xml").isNotNull();
         String flags = jib.getElementsByTagName("jvmFlags").item(0).getTextContent();
-        assertThat(flags).contains("-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError");
+        assertThat(flags).contains("@/app/config/jvm.options");
         String includes = jib.getElementsByTagName("includes").item(0).getTextContent();
-        assertThat(includes).contains("application.yaml").doesNotContain("sandbox");
+        assertThat(includes).contains("application.yaml", "jvm.options").doesNotContain("sandbox");
         List<String> copies = Files.readAllLines(Path.of("Dockerfile")).stream().filter(line -> line.startsWith("COPY")).toList();
         assertThat(copies).anyMatch(line -> line.contains("config/application.yaml"))
                 .noneMatch(line -> line.contains("sandbox") || line.matches("COPY config\\s.*"));
-        assertThat(Files.readString(Path.of("Dockerfile"))).contains("-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError");
+        assertThat(Files.readString(Path.of("Dockerfile"))).contains("config/jvm.options", "\"@/app/config/jvm.options\"");
+        // The one file both use: bounded heap and metaspace, and a stop on OutOfMemoryError.
+        assertThat(Files.readAllLines(Path.of("config/jvm.options"))).contains("-Xmx256m", "-XX:+ExitOnOutOfMemoryError")
+                .anyMatch(line -> line.startsWith("-XX:MaxMetaspaceSize="));
     }
 }

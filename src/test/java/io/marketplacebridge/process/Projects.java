@@ -1,0 +1,44 @@
+package io.marketplacebridge.process;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/** Where things are when a test runs the packaged application: the project directory, the jar, free ports. */
+public final class Projects {
+
+    private Projects() {
+    }
+
+    /** The project's directory (Maven runs tests in it). */
+    public static Path root() {
+        return Path.of("").toAbsolutePath();
+    }
+
+    /** The bridge's executable jar, built by {@code package} before failsafe runs. */
+    public static Path bridgeJar() throws IOException {
+        try (Stream<Path> jars = Files.list(root().resolve("target"))) {
+            return jars.filter(path -> path.getFileName().toString().matches("marketplace-bridge-.*\\.jar"))
+                    .filter(path -> !path.getFileName().toString().endsWith("-plain.jar"))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException("No target/marketplace-bridge-*.jar: run ./mvnw package first"));
+        }
+    }
+
+    /** The production JVM options (config/jvm.options), as the image and the README use them. */
+    public static java.util.List<String> productionJvmOptions() {
+        return java.util.List.of("@" + root().resolve("config/jvm.options"));
+    }
+
+    /** A port nobody listens on now. */
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
