@@ -1,6 +1,7 @@
 package io.marketplacebridge;
 
 import io.marketplacebridge.sandbox.SandboxConfiguration;
+import io.marketplacebridge.sandbox.SimulatorApplication;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurationExcludeFilter;
@@ -18,6 +19,8 @@ import org.springframework.context.annotation.Import;
  * <p>
  * This is {@code @SpringBootApplication} with one more scan filter: the sandbox package is not scanned, so its
  * controllers and beans exist only through {@link SandboxConfiguration}, which the {@code sandbox} profile guards.
+ * With the {@code simulator} profile the same jar starts the marketplace simulator alone instead
+ * ({@link SimulatorApplication}, docs/simulator.md).
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
@@ -30,6 +33,10 @@ import org.springframework.context.annotation.Import;
 public class MarketplaceBridgeApplication {
 
     public static void main(String[] args) {
-        SpringApplication.run(MarketplaceBridgeApplication.class, args);
+        if (SimulatorApplication.requested(args)) {
+            SimulatorApplication.run(args);
+        } else {
+            SpringApplication.run(MarketplaceBridgeApplication.class, args);
+        }
     }
 }

@@ -25,6 +25,7 @@ class LogsHoldNoSecretsTest {
     private static final List<Pattern> SECRETS = List.of(
             Pattern.compile("test-admin-password"), Pattern.compile("test-integration-password"),
             Pattern.compile("test-salesforce-secret"), Pattern.compile("sandbox-not-a-secret"),
+            Pattern.compile("simulator-not-a-secret"), Pattern.compile("simulated-admin\\b"), Pattern.compile("simulated-integration"),
             Pattern.compile("sandbox-admin\\b"), Pattern.compile("sandbox-integration"),
             Pattern.compile("Bearer test-token"), Pattern.compile("salesforce-test-token"),
             // A signed JWT (webhook tokens, Entra tokens): header.payload.signature in base64url.

@@ -3,8 +3,11 @@ package io.marketplacebridge.sandbox;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +15,8 @@ import java.util.Map;
 /**
  * The publisher's systems in the sandbox: records what the bridge delivers to provisioning, billing and CRM, and
  * answers with a status that can be set per system (200 by default; 202 is "accepted, not ready" for provisioning,
- * 503 an outage). Keeps the newest {@value #KEPT} deliveries per system.
+ * 503 an outage). Keeps the newest {@value #KEPT} deliveries per system whole, and counts every delivery by its
+ * {@code Idempotency-Key} ({@link #tally}), so that a load of any size is reported without keeping its bodies.
  */
 public class DeliveryRecorder {
 
@@ -22,13 +26,58 @@ public class DeliveryRecorder {
     static final int KEPT = 500;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** How a system answers: this status, for the next {@code times} deliveries or, when null, until changed. */
-    public record Behaviour(int status, Integer times) {
+    /**
+     * How a system answers: this status for the next {@code times} deliveries, or for the next {@code seconds}
+     * seconds, or (both null) until changed; then 200 again.
+     */
+    public record Behaviour(int status, Integer times, Integer seconds) {
+
+        public Behaviour(int status, Integer times) {
+            this(status, times, null);
+        }
+    }
+
+    /**
+     * How often one {@code Idempotency-Key} arrived at a system.
+     *
+     * @param deliveries every delivery with this key
+     * @param accepted those answered 2xx
+     * @param firstSequence the recorder's sequence number of the first one (deliveries of all systems are numbered
+     *        in the order they arrived)
+     */
+    public record KeyCount(int deliveries, int accepted, long firstSequence) {
+    }
+
+    /**
+     * Every delivery to one system, counted.
+     *
+     * @param deliveries all of them
+     * @param refused those answered other than 2xx
+     * @param withoutKey those without an {@code Idempotency-Key}
+     * @param first when the first arrived, null before any
+     * @param last when the last arrived, null before any
+     * @param keys the deliveries by {@code Idempotency-Key}
+     */
+    public record Tally(long deliveries, long refused, long withoutKey, Instant first, Instant last, Map<String, KeyCount> keys) {
+    }
+
+    /** A system's behaviour as set, and when a time-boxed one ends. */
+    private record Rule(int status, Integer times, Instant until) {
+    }
+
+    private static final class Counts {
+        long deliveries;
+        long refused;
+        long withoutKey;
+        Instant first;
+        Instant last;
+        final Map<String, KeyCount> keys = new HashMap<>();
     }
 
     private final Clock clock;
     private final Map<String, Deque<Map<String, Object>>> deliveries = new LinkedHashMap<>();
-    private final Map<String, Behaviour> behaviours = new LinkedHashMap<>();
+    private final Map<String, Rule> rules = new LinkedHashMap<>();
+    private final Map<String, Counts> counts = new LinkedHashMap<>();
     private long sequence;
 
     public DeliveryRecorder() {
@@ -37,10 +86,8 @@ public class DeliveryRecorder {
 
     DeliveryRecorder(Clock clock) {
         this.clock = clock;
-        SYSTEMS.forEach(system -> {
-            deliveries.put(system, new ArrayDeque<>());
-            behaviours.put(system, new Behaviour(200, null));
-        });
+        SYSTEMS.forEach(system -> deliveries.put(system, new ArrayDeque<>()));
+        clear();
     }
 
     /**
@@ -50,24 +97,31 @@ public class DeliveryRecorder {
      * @param body the raw body: kept as JSON when it parses, else as text
      * @return the recorded delivery, with the status to answer in {@code answer}
      */
-    public synchronized Map<String, Object> record(String system, String method, Map<String, String> headers, String body) {
-        Deque<Map<String, Object>> received = deliveries(system);
+    public Map<String, Object> record(String system, String method, Map<String, String> headers, String body) {
         Map<String, String> recordedHeaders = new LinkedHashMap<>(headers);
         recordedHeaders.computeIfPresent("authorization", (name, value) -> value.replaceAll("\\s.*", " ***"));
-        Map<String, Object> delivery = new LinkedHashMap<>();
-        delivery.put("sequence", ++sequence);
-        delivery.put("system", system);
-        delivery.put("receivedAt", clock.instant().toString());
-        delivery.put("method", method);
-        delivery.put("idempotencyKey", headers.get("idempotency-key"));
-        delivery.put("headers", recordedHeaders);
-        delivery.put("body", parse(body));
-        delivery.put("answer", nextAnswer(system));
-        received.addLast(delivery);
-        while (received.size() > KEPT) {
-            received.removeFirst();
+        Object parsed = parse(body);
+        String key = headers.get("idempotency-key");
+        synchronized (this) {
+            Deque<Map<String, Object>> received = deliveries(system);
+            Instant now = clock.instant();
+            int answer = nextAnswer(system, now);
+            Map<String, Object> delivery = new LinkedHashMap<>();
+            delivery.put("sequence", ++sequence);
+            delivery.put("system", system);
+            delivery.put("receivedAt", now.toString());
+            delivery.put("method", method);
+            delivery.put("idempotencyKey", key);
+            delivery.put("headers", recordedHeaders);
+            delivery.put("body", parsed);
+            delivery.put("answer", answer);
+            received.addLast(delivery);
+            while (received.size() > KEPT) {
+                received.removeFirst();
+            }
+            count(counts.get(system), key, answer / 100 == 2, now);
+            return delivery;
         }
-        return delivery;
     }
 
     /** Sets how a system answers from now on. */
@@ -79,19 +133,41 @@ public class DeliveryRecorder {
         if (behaviour.times() != null && behaviour.times() < 1) {
             throw SimulatorException.badRequest("times must be at least 1, or left out for \"until changed\".");
         }
-        behaviours.put(system, behaviour);
-        return behaviour;
+        if (behaviour.seconds() != null && behaviour.seconds() < 1) {
+            throw SimulatorException.badRequest("seconds must be at least 1, or left out for \"until changed\".");
+        }
+        if (behaviour.times() != null && behaviour.seconds() != null) {
+            throw SimulatorException.badRequest("Give times or seconds, not both.");
+        }
+        Instant now = clock.instant();
+        rules.put(system, new Rule(behaviour.status(), behaviour.times(),
+                behaviour.seconds() == null ? null : now.plusSeconds(behaviour.seconds())));
+        return behaviour(system, now);
     }
 
-    /** How a system answers now. */
+    /** How a system answers now; {@code seconds} is what is left of a time-boxed behaviour. */
     public synchronized Behaviour behaviour(String system) {
         deliveries(system);
-        return behaviours.get(system);
+        return behaviour(system, clock.instant());
     }
 
     /** Answers 200 again on every system. */
     public synchronized void resetBehaviours() {
-        SYSTEMS.forEach(system -> behaviours.put(system, new Behaviour(200, null)));
+        SYSTEMS.forEach(system -> rules.put(system, new Rule(200, null, null)));
+    }
+
+    /** Forgets every delivery and answers 200 again on every system. */
+    public synchronized void clear() {
+        deliveries.values().forEach(Deque::clear);
+        SYSTEMS.forEach(system -> counts.put(system, new Counts()));
+        resetBehaviours();
+    }
+
+    /** Every delivery to a system since the start or the last {@link #clear}, counted by idempotency key. */
+    public synchronized Tally tally(String system) {
+        deliveries(system);
+        Counts each = counts.get(system);
+        return new Tally(each.deliveries, each.refused, each.withoutKey, each.first, each.last, Map.copyOf(each.keys));
     }
 
     /**
@@ -106,13 +182,47 @@ public class DeliveryRecorder {
                 .toList();
     }
 
-    private int nextAnswer(String system) {
-        Behaviour behaviour = behaviours.get(system);
-        if (behaviour.times() != null) {
-            behaviours.put(system, behaviour.times() > 1 ? new Behaviour(behaviour.status(), behaviour.times() - 1)
-                    : new Behaviour(200, null));
+    private int nextAnswer(String system, Instant now) {
+        Rule rule = current(system, now);
+        if (rule.times() != null) {
+            rules.put(system, rule.times() > 1 ? new Rule(rule.status(), rule.times() - 1, null) : new Rule(200, null, null));
         }
-        return behaviour.status();
+        return rule.status();
+    }
+
+    /** The system's rule, back to 200 once a time-boxed one has ended. */
+    private Rule current(String system, Instant now) {
+        Rule rule = rules.get(system);
+        if (rule.until() != null && !now.isBefore(rule.until())) {
+            rule = new Rule(200, null, null);
+            rules.put(system, rule);
+        }
+        return rule;
+    }
+
+    private Behaviour behaviour(String system, Instant now) {
+        Rule rule = current(system, now);
+        Integer seconds = rule.until() == null ? null
+                : (int) Math.max(1, (Duration.between(now, rule.until()).toMillis() + 999) / 1000);
+        return new Behaviour(rule.status(), rule.times(), seconds);
+    }
+
+    private void count(Counts each, String key, boolean accepted, Instant now) {
+        each.deliveries++;
+        if (!accepted) {
+            each.refused++;
+        }
+        if (each.first == null) {
+            each.first = now;
+        }
+        each.last = now;
+        if (key == null) {
+            each.withoutKey++;
+            return;
+        }
+        KeyCount earlier = each.keys.get(key);
+        each.keys.put(key, earlier == null ? new KeyCount(1, accepted ? 1 : 0, sequence)
+                : new KeyCount(earlier.deliveries() + 1, earlier.accepted() + (accepted ? 1 : 0), earlier.firstSequence()));
     }
 
     private Deque<Map<String, Object>> deliveries(String system) {

@@ -1,7 +1,6 @@
 package io.marketplacebridge.sandbox;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.marketplacebridge.marketplace.MarketplaceProperties;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -16,7 +15,7 @@ import org.springframework.web.servlet.HandlerInterceptor;
 /**
  * What Microsoft checks and adds before any Fulfillment API call of the sandbox marketplace: the request and
  * correlation ids come back (generated when absent), a missing or wrong bearer token is {@code 401}, a missing or
- * other {@code api-version} is {@code 400}. The expected token is {@code bridge.marketplace.auth.static-token}.
+ * other {@code api-version} is {@code 400}. The expected token is {@code bridge.simulator.api-token}.
  */
 class MarketplaceSimulatorGate implements HandlerInterceptor {
 
@@ -24,8 +23,7 @@ class MarketplaceSimulatorGate implements HandlerInterceptor {
 
     private final byte[] expectedAuthorization;
 
-    MarketplaceSimulatorGate(MarketplaceProperties properties) {
-        String token = properties.auth().staticToken();
+    MarketplaceSimulatorGate(String token) {
         this.expectedAuthorization = token == null || token.isBlank() ? null
                 : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
     }

@@ -1,6 +1,5 @@
 package io.marketplacebridge.sandbox;
 
-import io.marketplacebridge.marketplace.MarketplaceProperties;
 import java.util.List;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
@@ -12,48 +11,38 @@ import org.springframework.core.annotation.Order;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.web.SecurityFilterChain;
-import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
-import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
  * The sandbox's one entry point: nothing of the sandbox exists without the {@code sandbox} profile. The application
  * does not scan this package (MarketplaceBridgeApplication); it imports this class, which the profile guards, and
- * this class imports the simulator, its page, the recording endpoints and the webhook sender. It also adds the
- * Fulfillment API gate, and a security chain of its own for {@code /sandbox/**}: the simulator checks its own bearer
- * token and the page holds fake data only, so no filter of the bridge's chain (HTTP Basic, a bearer-token filter for
- * the webhook) may answer for it. Without the profile, every {@code /sandbox} path is 404 (SecurityConfiguration).
+ * this class imports the simulator ({@link MarketplaceSimulator}: the marketplace, the recording endpoints, the
+ * webhook sender) and the sandbox page, all set up by application-sandbox.yaml to play Microsoft and the publisher's
+ * systems for this very bridge. It also adds a security chain of its own for {@code /sandbox/**}: the simulator checks
+ * its own bearer token and the page holds fake data only, so no filter of the bridge's chain (HTTP Basic, a
+ * bearer-token filter for the webhook) may answer for it. Without the profile, every {@code /sandbox} path is 404
+ * (SecurityConfiguration).
  */
 @Configuration(proxyBeanMethods = false)
 @Profile("sandbox")
-@Import({SandboxMarketplace.class, SandboxEntraId.class, SandboxWebhookSender.class, DeliveryRecorder.class,
-        SandboxController.class, SandboxWebhooks.class, MarketplaceSimulatorController.class, RecorderController.class,
-        SandboxErrors.FulfillmentApiErrors.class, SandboxErrors.SandboxApiErrors.class,
-        SandboxMetering.class, SandboxMeteringController.class})
-public class SandboxConfiguration implements WebMvcConfigurer {
-
-    private final MarketplaceProperties marketplace;
+@Import({MarketplaceSimulator.class, SandboxPage.class})
+public class SandboxConfiguration {
 
     /**
      * The bridge calls the sandbox over HTTP at the URLs of application-sandbox.yaml, built from
-     * {@code server.port}. With port 0 (a random port) those URLs lead nowhere, so refuse to start.
+     * {@code server.port}, and the sandbox calls the bridge back. With port 0 (a random port) those URLs lead
+     * nowhere, so refuse to start.
      */
-    SandboxConfiguration(MarketplaceProperties marketplace,
+    SandboxConfiguration(SimulatorProperties simulator,
+            @Value("${bridge.marketplace.api-url:}") String apiUrl,
             @Value("${bridge.provisioning.url:}") String provisioningUrl,
             @Value("${bridge.billing.url:}") String billingUrl,
             @Value("${bridge.crm.url:}") String crmUrl) {
-        this.marketplace = marketplace;
-        for (String url : List.of(marketplace.apiUrl().toString(), provisioningUrl, billingUrl, crmUrl)) {
+        for (String url : List.of(simulator.bridgeUrl().toString(), apiUrl, provisioningUrl, billingUrl, crmUrl)) {
             if (url.matches("https?://[^/]+:0(/.*)?")) {
                 throw new IllegalStateException("The sandbox calls itself at " + url + ": port 0 leads nowhere. Run the"
                         + " sandbox on a fixed server.port (tests: pick a free port and use DEFINED_PORT).");
             }
         }
-    }
-
-    @Override
-    public void addInterceptors(InterceptorRegistry registry) {
-        registry.addInterceptor(new MarketplaceSimulatorGate(marketplace))
-                .addPathPatterns(MarketplaceSimulatorController.BASE_PATH + "/**");
     }
 
     @Bean

@@ -1,15 +1,11 @@
 package io.marketplacebridge.sandbox;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.springframework.core.io.ClassPathResource;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -19,8 +15,8 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 /**
- * The sandbox page and its JSON API: buy a test subscription, get its landing link, watch the simulator's view of
- * every subscription. Used by the page, the tests and scripts.
+ * The sandbox's JSON API: buy a test subscription, get its landing link (on the bridge, {@code bridge.simulator.bridge-url}),
+ * watch the simulator's view of every subscription. Used by the sandbox page, the tests and scripts.
  */
 @RestController
 class SandboxController {
@@ -35,19 +31,12 @@ class SandboxController {
 
     private final SandboxMarketplace marketplace;
     private final SandboxWebhookSender webhooks;
-    private final byte[] page;
+    private final String bridgeUrl;
 
-    SandboxController(SandboxMarketplace marketplace, SandboxWebhookSender webhooks) throws IOException {
+    SandboxController(SandboxMarketplace marketplace, SandboxWebhookSender webhooks, SimulatorProperties properties) {
         this.marketplace = marketplace;
         this.webhooks = webhooks;
-        try (InputStream in = new ClassPathResource("sandbox/index.html").getInputStream()) {
-            this.page = in.readAllBytes();
-        }
-    }
-
-    @GetMapping({"/sandbox", "/sandbox/"})
-    ResponseEntity<byte[]> page() {
-        return ResponseEntity.ok().contentType(new MediaType(MediaType.TEXT_HTML, StandardCharsets.UTF_8)).body(page);
+        this.bridgeUrl = properties.bridgeUrl().toString().replaceAll("/+$", "");
     }
 
     @GetMapping("/sandbox/plans")
@@ -84,12 +73,11 @@ class SandboxController {
     }
 
     /** The landing link carries the token URL-encoded, as Microsoft sends it ({@code +} is {@code %2B}). */
-    private static Map<String, Object> landing(String subscriptionId, String token) {
+    private Map<String, Object> landing(String subscriptionId, String token) {
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("subscriptionId", subscriptionId);
         answer.put("token", token);
-        answer.put("landingUrl", ServletUriComponentsBuilder.fromCurrentContextPath().toUriString()
-                + "/landing?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
+        answer.put("landingUrl", bridgeUrl + "/landing?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
         return answer;
     }
 }

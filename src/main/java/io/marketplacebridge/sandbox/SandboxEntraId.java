@@ -11,7 +11,6 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.marketplacebridge.webhook.WebhookJwtVerifier;
-import io.marketplacebridge.webhook.WebhookProperties;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,19 +21,24 @@ import java.util.UUID;
 /**
  * Entra ID as the sandbox marketplace needs it: an RSA signing key made at start (never stored), its public key set,
  * and the v2 access tokens Microsoft puts on its webhook calls (docs/marketplace-contract.md §6), issued for the tenant
- * and audience the bridge is configured with. The bridge's real token check verifies them.
+ * and audience of the bridge the simulator plays Microsoft for ({@code bridge.simulator.tenant-id}, {@code .audience}).
+ * The bridge's real token check verifies them.
  */
 public class SandboxEntraId {
 
     private static final Duration TOKEN_LIFETIME = Duration.ofHours(1);
 
     private final RSAKey key;
-    private final WebhookProperties webhook;
+    private final RSASSASigner signer;
+    private final String tenantId;
+    private final String audience;
     private final Clock clock;
 
-    public SandboxEntraId(WebhookProperties webhook) throws JOSEException {
+    public SandboxEntraId(String tenantId, String audience) throws JOSEException {
         this.key = new RSAKeyGenerator(2048).keyID("sandbox-" + UUID.randomUUID()).generate();
-        this.webhook = webhook;
+        this.signer = new RSASSASigner(key);
+        this.tenantId = tenantId;
+        this.audience = audience;
         this.clock = Clock.systemUTC();
     }
 
@@ -45,16 +49,21 @@ public class SandboxEntraId {
 
     /** A fresh token for one webhook call: v2 issuer of the tenant, the publisher's app as audience, azp = marketplace. */
     public String webhookToken() {
+        return webhookToken(TOKEN_LIFETIME);
+    }
+
+    /** A fresh webhook token that is valid for {@code lifetime} from now. */
+    public String webhookToken(Duration lifetime) {
         Instant now = clock.instant();
         JWTClaimsSet claims = new JWTClaimsSet.Builder()
-                .issuer("https://login.microsoftonline.com/" + webhook.tenantId() + "/v2.0")
-                .audience(webhook.audience())
+                .issuer("https://login.microsoftonline.com/" + tenantId + "/v2.0")
+                .audience(audience)
                 .subject(WebhookJwtVerifier.MARKETPLACE_APP_ID)
                 .issueTime(Date.from(now))
                 .notBeforeTime(Date.from(now))
-                .expirationTime(Date.from(now.plus(TOKEN_LIFETIME)))
+                .expirationTime(Date.from(now.plus(lifetime)))
                 .jwtID(UUID.randomUUID().toString())
-                .claim("tid", webhook.tenantId())
+                .claim("tid", tenantId)
                 .claim("azp", WebhookJwtVerifier.MARKETPLACE_APP_ID)
                 .claim("azpacr", "1")
                 .claim("ver", "2.0")
@@ -62,7 +71,7 @@ public class SandboxEntraId {
         try {
             SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID())
                     .type(JOSEObjectType.JWT).build(), claims);
-            jwt.sign(new RSASSASigner(key));
+            jwt.sign(signer);
             return jwt.serialize();
         } catch (JOSEException e) {
             throw new IllegalStateException("The sandbox could not sign its webhook token", e);

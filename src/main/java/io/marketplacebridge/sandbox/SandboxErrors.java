@@ -40,7 +40,8 @@ final class SandboxErrors {
         }
     }
 
-    @RestControllerAdvice(assignableTypes = {SandboxController.class, RecorderController.class, SandboxWebhooks.class})
+    @RestControllerAdvice(assignableTypes = {SandboxController.class, RecorderController.class, SandboxWebhooks.class,
+            LoadController.class})
     static class SandboxApiErrors {
 
         @ExceptionHandler(SimulatorException.class)

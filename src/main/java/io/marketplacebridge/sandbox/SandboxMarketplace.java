@@ -98,6 +98,34 @@ public class SandboxMarketplace {
         if (name != null && name.length() > MAX_NAME_LENGTH) {
             throw SimulatorException.badRequest("name must be at most " + MAX_NAME_LENGTH + " characters.");
         }
+        SimulatedSubscription subscription = newSubscription(offer, plan, quantity, csp, name);
+        return new Purchase(subscription.id, issueToken(subscription.id));
+    }
+
+    /**
+     * A subscription that is {@code Subscribed} already, bought and activated long ago (a load's subscriptions,
+     * {@link SimulatedLoad}): no landing token, no operation.
+     *
+     * @return its id
+     */
+    public synchronized String subscribed(String planId, Integer quantity) {
+        SandboxPlan plan = plan(planId);
+        if (plan.pricePerSeat() != (quantity != null) || quantity != null && !plan.allows(quantity)) {
+            throw SimulatorException.badRequest("Plan " + plan.planId() + " does not take quantity " + quantity + ".");
+        }
+        SimulatedSubscription subscription = newSubscription(DEFAULT_OFFER_ID, plan, quantity, false, null);
+        subscription.status = "Subscribed";
+        return subscription.id;
+    }
+
+    /** Forgets every subscription, operation and token. */
+    public synchronized void clear() {
+        subscriptions.clear();
+        tokens.clear();
+        purchases = 0;
+    }
+
+    private SimulatedSubscription newSubscription(String offer, SandboxPlan plan, Integer quantity, boolean csp, String name) {
         int number = ++purchases;
         String customer = CUSTOMERS.get((number - 1) % CUSTOMERS.size());
         Party beneficiary = party("it-admin", customer);
@@ -106,7 +134,7 @@ public class SandboxMarketplace {
         SimulatedSubscription subscription = new SimulatedSubscription(UUID.randomUUID().toString(), subscriptionName,
                 offer, plan, quantity, purchaser, beneficiary, csp, clock.instant());
         subscriptions.put(subscription.id, subscription);
-        return new Purchase(subscription.id, issueToken(subscription.id));
+        return subscription;
     }
 
     /** A new landing-page token for an existing subscription, as "Manage account" in the Azure portal gives. */
@@ -276,6 +304,9 @@ public class SandboxMarketplace {
         List<MicrosoftEvent> webhooks = new ArrayList<>();
         for (SimulatedSubscription subscription : subscriptions.values()) {
             for (SimulatedOperation operation : subscription.operations.values()) {
+                if (!operation.webhookDue) {
+                    continue;
+                }
                 Map<String, Object> before = subscription.toJson();
                 if (operation.settleAt != null && !clock.instant().isBefore(operation.settleAt)) {
                     settle(subscription, operation);
@@ -397,6 +428,42 @@ public class SandboxMarketplace {
             apply(subscription, operation);
         }
         return new MicrosoftEvent(operation.toJson(), before);
+    }
+
+    /**
+     * Starts an event on Microsoft's side as one step of a planned sequence (a load, {@link SimulatedLoad}): as
+     * {@link #startOnMicrosoftSide}, but not checked against the subscription as it is now, since earlier steps of
+     * the same sequence may still be {@code InProgress}; the plan checks the sequence instead (a Reinstate only after
+     * a Suspend). {@code ChangePlan}, {@code ChangeQuantity} and {@code Reinstate} wait for the publisher's Update
+     * Operation; {@code Suspend} and {@code Renew} apply at once.
+     */
+    public synchronized MicrosoftEvent startPlannedOnMicrosoftSide(String subscriptionId, String action, String planId,
+            Integer quantity) {
+        SimulatedSubscription subscription = find(subscriptionId);
+        Map<String, Object> before = subscription.toJson();
+        String status = switch (action) {
+            case "ChangePlan", "ChangeQuantity", "Reinstate" -> "InProgress";
+            case "Suspend", "Renew" -> "Succeeded";
+            default -> throw SimulatorException.badRequest("A planned sequence has ChangePlan, ChangeQuantity, Reinstate,"
+                    + " Suspend and Renew, not " + action + ".");
+        };
+        SimulatedOperation operation = operation(subscription, action, planId == null ? subscription.plan.planId() : planId,
+                quantity, status, "Azure");
+        if ("Succeeded".equals(status)) {
+            apply(subscription, operation);
+        }
+        return new MicrosoftEvent(operation.toJson(), before);
+    }
+
+    /** The Update Operation calls an operation received: when the first came (null if none) and how many. */
+    public record Patches(Instant first, int count) {
+    }
+
+    /** The Update Operation calls of one operation. */
+    public synchronized Patches patches(String subscriptionId, String operationId) {
+        SimulatedOperation operation = findOperation(find(subscriptionId), operationId);
+        return new Patches(operation.updates.isEmpty() ? null : Instant.parse((String) operation.updates.get(0).get("at")),
+                operation.updates.size());
     }
 
     /**

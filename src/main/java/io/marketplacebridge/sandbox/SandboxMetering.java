@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,6 +29,16 @@ public class SandboxMetering {
     private final SandboxMarketplace marketplace;
     private final Clock clock;
     private final Map<String, Map<String, Object>> accepted = new LinkedHashMap<>();
+    /** How often each (resource, dimension, hour) was reported, accepted or not. */
+    private final Map<String, Integer> reports = new HashMap<>();
+    private long received;
+
+    /**
+     * What the metering service received: every usage event, and how many (resource, dimension, hour) were
+     * reported more than once.
+     */
+    public record Counts(long usageEvents, long accepted, long hoursReportedMoreThanOnce) {
+    }
 
     @Autowired
     public SandboxMetering(SandboxMarketplace marketplace) {
@@ -45,6 +56,7 @@ public class SandboxMetering {
      * {@code error.code} and {@code error.message}.
      */
     public synchronized Map<String, Object> usageEvent(Map<String, Object> event) {
+        received++;
         Map<String, Object> request = event == null ? Map.of() : event;
         Map<String, Object> result = echo(request);
         String subscriptionId = request.get("resourceId") == null ? null : String.valueOf(request.get("resourceId"));
@@ -60,6 +72,7 @@ public class SandboxMetering {
         }
         String dimension = request.get("dimension") == null ? "" : String.valueOf(request.get("dimension"));
         String key = subscriptionId.toLowerCase(Locale.ROOT) + "/" + dimension + "/" + start.truncatedTo(ChronoUnit.HOURS);
+        reports.merge(key, 1, Integer::sum);
         Map<String, Object> earlier = accepted.get(key);
         if (earlier != null) {
             result.put("status", "Duplicate");
@@ -119,6 +132,18 @@ public class SandboxMetering {
                 .map(LinkedHashMap::new)
                 .map(event -> (Map<String, Object>) event)
                 .toList();
+    }
+
+    /** What was received since the start or the last {@link #clear}. */
+    public synchronized Counts counts() {
+        return new Counts(received, accepted.size(), reports.values().stream().filter(count -> count > 1).count());
+    }
+
+    /** Forgets every usage event. */
+    public synchronized void clear() {
+        accepted.clear();
+        reports.clear();
+        received = 0;
     }
 
     private static Map<String, Object> echo(Map<String, Object> request) {

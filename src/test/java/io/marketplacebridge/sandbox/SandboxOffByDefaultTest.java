@@ -11,8 +11,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -25,8 +27,8 @@ import org.springframework.web.bind.annotation.RequestMapping;
 
 /**
  * Without the {@code sandbox} profile there is no simulator, page or recorder: a production bridge sells nothing.
- * Every path the sandbox's controllers map (read from what SandboxConfiguration imports, so a new one is covered
- * too) answers 404, to anyone, for GET and POST alike.
+ * Every path the sandbox's and the standalone simulator's controllers map (read from what SandboxConfiguration and
+ * SimulatorApplication import, so a new one is covered too) answers 404, to anyone, for GET and POST alike.
  */
 class SandboxOffByDefaultTest extends BridgeTest {
 
@@ -46,6 +48,7 @@ class SandboxOffByDefaultTest extends BridgeTest {
         List<String> paths = sandboxPaths();
 
         assertThat(paths).contains("/sandbox", "/sandbox/purchases", "/sandbox/deliveries", "/sandbox/marketplace/jwks",
+                "/sandbox/load/prepare", "/sandbox/load/report",
                 "/sandbox/marketplace/api/saas/subscriptions/resolve", "/sandbox/recorder/{system}/behaviour",
                 "/sandbox/subscriptions/{id}/webhooks");
         for (String path : paths) {
@@ -64,10 +67,13 @@ class SandboxOffByDefaultTest extends BridgeTest {
                 .doesNotContain(SandboxConfiguration.class.getPackageName());
     }
 
-    /** The request paths of every controller the sandbox imports, with their {@code {variables}}. */
+    /**
+     * The request paths of every controller the sandbox and the standalone simulator import (their imports'
+     * imports too), with their {@code {variables}}.
+     */
     private static List<String> sandboxPaths() {
         TreeSet<String> paths = new TreeSet<>();
-        for (Class<?> type : SandboxConfiguration.class.getAnnotation(Import.class).value()) {
+        for (Class<?> type : imported(List.of(SandboxConfiguration.class, SimulatorApplication.class))) {
             if (!AnnotatedElementUtils.hasAnnotation(type, Controller.class)) {
                 continue;
             }
@@ -84,6 +90,21 @@ class SandboxOffByDefaultTest extends BridgeTest {
             }
         }
         return List.copyOf(paths);
+    }
+
+    private static Set<Class<?>> imported(List<Class<?>> configurations) {
+        Set<Class<?>> types = new LinkedHashSet<>();
+        for (Class<?> configuration : configurations) {
+            Import imports = configuration.getAnnotation(Import.class);
+            if (imports != null) {
+                for (Class<?> type : imports.value()) {
+                    if (types.add(type)) {
+                        types.addAll(imported(List.of(type)));
+                    }
+                }
+            }
+        }
+        return types;
     }
 
     private static List<String> pathsOf(RequestMapping mapping) {
