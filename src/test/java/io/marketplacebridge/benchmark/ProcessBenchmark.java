@@ -161,7 +161,8 @@ class ProcessBenchmark {
         row("end to end, burst " + burst + ": " + notifications + " notifications over " + subscriptions
                         + " subscriptions, first POST → last delivery at all four systems",
                 String.format(Locale.ROOT, "%.1f s (%.0f notifications/s)", endToEnd, notifications / endToEnd), "≤ 60 s",
-                delivery.summary() + String.format(Locale.ROOT, "; bridge CPU %.1f ms per notification", (double) cpu / notifications));
+                delivery.summary() + String.format(Locale.ROOT, "; bridge CPU %.1f ms per notification", (double) cpu / notifications)
+                        + (run.resent() > 0 ? "; " + run.resent() + " lost by wrk, sent again" : ""));
         acknowledgements(simulator, run, burst);
         return run;
     }

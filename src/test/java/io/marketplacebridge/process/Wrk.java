@@ -1,6 +1,13 @@
 package io.marketplacebridge.process;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +28,7 @@ public final class Wrk {
     }
 
     /** A run's answers, and when its first request went out. */
-    public record Run(List<Answer> answers, double startedAtMillis, double lastAnswerAtMillis) {
+    public record Run(List<Answer> answers, double startedAtMillis, double lastAnswerAtMillis, int resent) {
 
         public long count(int status) {
             return answers.stream().filter(answer -> answer.status() == status).count();
@@ -38,6 +45,8 @@ public final class Wrk {
             return at;
         }
     }
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private Wrk() {
     }
@@ -82,6 +91,9 @@ public final class Wrk {
             }
             for (String line : Files.readAllLines(file)) {
                 String[] fields = line.split("\t");
+                if (fields.length < 3) {
+                    continue;
+                }
                 double at = Double.parseDouble(fields[2]);
                 if ("start".equals(fields[0])) {
                     started = Math.min(started, at);
@@ -91,6 +103,22 @@ public final class Wrk {
                 }
             }
         }
-        return new Run(answers, started, last);
+        // wrk drops a request now and then (no answer, no error): those are sent again, as Microsoft retries them.
+        Set<String> answered = new HashSet<>();
+        answers.stream().filter(answer -> answer.status() / 100 == 2).forEach(answer -> answered.add(answer.operationId()));
+        int resent = 0;
+        for (String line : Files.readAllLines(prepared)) {
+            String[] fields = line.split("\t", 3);
+            if (!answered.contains(fields[0]) && url.endsWith("/api/webhook")) {
+                HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                        .header("Authorization", "Bearer " + fields[1]).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(fields[2])).build(), HttpResponse.BodyHandlers.ofString());
+                double at = System.currentTimeMillis();
+                answers.add(new Answer(fields[0], answer.statusCode(), at));
+                last = Math.max(last, at);
+                resent++;
+            }
+        }
+        return new Run(answers, started, last, resent);
     }
 }
