@@ -143,6 +143,29 @@ public abstract class BridgeTest {
         return new SpringApplicationBuilder(MarketplaceBridgeApplication.class).run(args);
     }
 
+    /**
+     * Starts a bridge of its own with the {@code simulated} profile (config/application-simulated.yaml), its
+     * Microsoft and publisher's systems a standalone simulator at {@code simulatorUrl} instead of the WireMock
+     * servers: the test settings but their token, on {@code port}, with its own broker journal in {@code dataDir}.
+     */
+    public static ConfigurableApplicationContext startSimulatedApplication(Path dataDir, String name, int port,
+            String simulatorUrl) throws IOException {
+        Properties file = new Properties();
+        try (InputStream in = BridgeTest.class.getResourceAsStream("/bridge-test.properties")) {
+            file.load(in);
+        }
+        Map<String, String> settings = new LinkedHashMap<>();
+        file.forEach((key, value) -> settings.put((String) key, (String) value));
+        settings.remove("bridge.marketplace.auth.static-token");
+        settings.put("spring.profiles.active", "simulated");
+        settings.put("bridge.simulator.url", simulatorUrl);
+        settings.put("server.port", String.valueOf(port));
+        settings.put("camel.main.name", name);
+        settings.put("bridge.broker.data-dir", dataDir.toString());
+        String[] args = settings.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+        return new SpringApplicationBuilder(MarketplaceBridgeApplication.class).run(args);
+    }
+
     /** The HTTP port of an application started with {@link #startApplication}. */
     public static int port(ConfigurableApplicationContext application) {
         return Integer.parseInt(application.getEnvironment().getProperty("local.server.port"));

@@ -16,7 +16,8 @@ import org.yaml.snakeyaml.Yaml;
 /**
  * The production files as an operator uses them (no Docker engine here: they are read, not run): docker-compose.yml
  * with Artemis, PostgreSQL and two bridges wired to both, with health checks and no secret in the file; the image
- * (Jib in pom.xml, and the Dockerfile) with the production JVM options and without the sandbox profile.
+ * (Jib in pom.xml, and the Dockerfile) with the production JVM options and without the sandbox, simulator and
+ * simulated profiles.
  */
 class DeploymentFilesTest {
 
@@ -68,6 +69,7 @@ class DeploymentFilesTest {
         String flags = jib.getElementsByTagName("jvmFlags").item(0).getTextContent();
         assertThat(flags).contains("@/app/config/jvm.options");
         String includes = jib.getElementsByTagName("includes").item(0).getTextContent();
+<<<<<<< HEAD
         assertThat(includes).contains("application.yaml", "jvm.options").doesNotContain("sandbox");
         List<String> copies = Files.readAllLines(Path.of("Dockerfile")).stream().filter(line -> line.startsWith("COPY")).toList();
         assertThat(copies).anyMatch(line -> line.contains("config/application.yaml"))
@@ -76,5 +78,12 @@ class DeploymentFilesTest {
         // The one file both use: bounded heap and metaspace, and a stop on OutOfMemoryError.
         assertThat(Files.readAllLines(Path.of("config/jvm.options"))).contains("-Xmx256m", "-XX:+ExitOnOutOfMemoryError")
                 .anyMatch(line -> line.startsWith("-XX:MaxMetaspaceSize="));
+=======
+        assertThat(includes).contains("application.yaml").doesNotContain("sandbox").doesNotContain("simulat");
+        List<String> copies = Files.readAllLines(Path.of("Dockerfile")).stream().filter(line -> line.startsWith("COPY")).toList();
+        assertThat(copies).anyMatch(line -> line.contains("config/application.yaml"))
+                .noneMatch(line -> line.contains("sandbox") || line.contains("simulat") || line.matches("COPY config\\s.*"));
+        assertThat(Files.readString(Path.of("Dockerfile"))).contains("-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError");
+>>>>>>> sim
     }
 }

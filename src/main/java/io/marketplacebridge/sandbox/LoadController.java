@@ -22,8 +22,11 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class LoadController {
 
-    /** How {@code POST /sandbox/load/send} sends: this many calls at a time. */
-    record SendRequest(Integer concurrency) {
+    /**
+     * How {@code POST /sandbox/load/send} sends: this many calls at a time; {@code ordered} (default true) one at a
+     * time per subscription.
+     */
+    record SendRequest(Integer concurrency, Boolean ordered) {
     }
 
     private final SimulatedLoad load;
@@ -51,7 +54,7 @@ class LoadController {
     /** Sends the prepared load to the bridge in the background: 202 at once. */
     @PostMapping("/sandbox/load/send")
     ResponseEntity<Map<String, Object>> send(@RequestBody(required = false) SendRequest request) {
-        int sending = load.send(request == null ? null : request.concurrency());
+        int sending = request == null ? load.send(null, null) : load.send(request.concurrency(), request.ordered());
         return ResponseEntity.accepted().body(Map.of("sending", sending));
     }
 

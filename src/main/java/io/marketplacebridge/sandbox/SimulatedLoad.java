@@ -4,7 +4,10 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -219,12 +222,15 @@ class SimulatedLoad {
 
     /**
      * Sends every prepared notification to the bridge in the background, in sending order, {@code concurrency} calls
-     * at a time, each retried as {@code bridge.simulator.webhook.*} says.
+     * at a time, each retried as {@code bridge.simulator.webhook.*} says. {@code ordered} (the default) holds a
+     * notification back until the one before it of the same subscription is answered 2xx or given up, so the
+     * bridge takes each subscription's notifications in the order they were made; without it, calls for one
+     * subscription overlap and may reach the bridge in another order.
      *
      * @return how many are sent
      * @throws SimulatorException 400 for a concurrency out of bounds, 409 when nothing is prepared or it is sent already
      */
-    synchronized int send(Integer concurrency) {
+    synchronized int send(Integer concurrency, Boolean ordered) {
         int threads = within("concurrency", concurrency, 16, 1, MAX_CONCURRENCY);
         if (notifications.isEmpty()) {
             throw SimulatorException.conflict("No load is prepared: POST /sandbox/load/prepare first.");
@@ -234,25 +240,83 @@ class SimulatedLoad {
         }
         ExecutorService calls = Executors.newFixedThreadPool(threads, SandboxWebhookSender.daemon("load-webhooks"));
         sending = calls;
-        AtomicInteger settled = new AtomicInteger();
-        int total = notifications.size();
+        Sending send = new Sending(calls, notifications.size(), ordered == null || ordered ? new HashMap<>() : null);
         for (Notification notification : notifications) {
-            sender.deliver(notification.body, () -> token(notification), calls, (attempt, startedAt, status, error, outcome) -> {
-                attempts.incrementAndGet();
-                if (attempt == 1) {
-                    notification.firstSentAt = startedAt;
-                }
-                notification.attempts = attempt;
-                notification.outcome = outcome;
-                if (outcome != SandboxWebhookSender.Outcome.RETRYING && settled.incrementAndGet() == total) {
-                    calls.shutdown();
-                    LOG.info("Load sent: {} notifications, {} acknowledged by the bridge", total,
-                            notifications.stream().filter(each -> each.outcome == SandboxWebhookSender.Outcome.DELIVERED).count());
-                }
-            });
+            if (send.mayStart(notification)) {
+                deliver(notification, send);
+            }
         }
-        LOG.info("Load sending: {} notifications, {} at a time", total, threads);
-        return total;
+        LOG.info("Load sending: {} notifications, {} at a time{}", notifications.size(), threads,
+                send.waiting == null ? "" : ", one at a time per subscription");
+        return notifications.size();
+    }
+
+    /** One send: its calls, how many notifications are settled, and (ordered) each subscription's waiting ones. */
+    private static final class Sending {
+        final ExecutorService calls;
+        final int total;
+        final AtomicInteger settled = new AtomicInteger();
+        /** By subscription: the notifications waiting for the one in flight; no entry when none is in flight. */
+        final Map<String, Deque<Notification>> waiting;
+
+        Sending(ExecutorService calls, int total, Map<String, Deque<Notification>> waiting) {
+            this.calls = calls;
+            this.total = total;
+            this.waiting = waiting;
+        }
+
+        /** Whether the notification may be sent now; if not, it is sent once the one before it is settled. */
+        boolean mayStart(Notification notification) {
+            if (waiting == null) {
+                return true;
+            }
+            synchronized (waiting) {
+                Deque<Notification> behind = waiting.get(notification.subscriptionId);
+                if (behind != null) {
+                    behind.add(notification);
+                    return false;
+                }
+                waiting.put(notification.subscriptionId, new ArrayDeque<>());
+                return true;
+            }
+        }
+
+        /** The subscription's next notification, now that one is settled; null when none waits. */
+        Notification next(Notification settled) {
+            if (waiting == null) {
+                return null;
+            }
+            synchronized (waiting) {
+                Notification next = waiting.get(settled.subscriptionId).poll();
+                if (next == null) {
+                    waiting.remove(settled.subscriptionId);
+                }
+                return next;
+            }
+        }
+    }
+
+    private void deliver(Notification notification, Sending send) {
+        sender.deliver(notification.body, () -> token(notification), send.calls, (attempt, startedAt, status, error, outcome) -> {
+            attempts.incrementAndGet();
+            if (attempt == 1) {
+                notification.firstSentAt = startedAt;
+            }
+            notification.attempts = attempt;
+            notification.outcome = outcome;
+            if (outcome == SandboxWebhookSender.Outcome.RETRYING) {
+                return;
+            }
+            Notification next = send.next(notification);
+            if (next != null) {
+                deliver(next, send);
+            }
+            if (send.settled.incrementAndGet() == send.total) {
+                send.calls.shutdown();
+                LOG.info("Load sent: {} notifications, {} acknowledged by the bridge", send.total,
+                        count(SandboxWebhookSender.Outcome.DELIVERED));
+            }
+        });
     }
 
     /** What happened so far: the notifications, the webhook calls, the acknowledgements, each system's deliveries, usage. */

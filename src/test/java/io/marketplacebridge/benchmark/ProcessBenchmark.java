@@ -135,7 +135,7 @@ class ProcessBenchmark {
 
     private void burst(Simulator simulator, JavaProcess bridge, Path data, int burst) throws Exception {
         simulator.reset();
-        Path prepared = simulator.prepare(subscriptions, notifications, mix, burst, work.resolve("burst-" + burst + ".tsv"));
+        Path prepared = spreadOut(simulator.prepare(subscriptions, notifications, mix, burst, work.resolve("burst-" + burst + ".tsv")));
         if (burst == 1) {
             Wrk.Run baseline = Wrk.send(bridge.url() + "/bench/baseline", prepared, threads, connections, 0, work.resolve("baseline"));
             Wrk.Run intake = sendBurst(bridge, prepared, burst, data, simulator);
@@ -203,7 +203,7 @@ class ProcessBenchmark {
     private void steady(Simulator simulator, JavaProcess bridge, Path data) throws Exception {
         simulator.reset();
         int count = steadyRate * steadySeconds;
-        Path prepared = simulator.prepare(Math.max(1, count / 2), count, mix, 100, work.resolve("steady.tsv"));
+        Path prepared = spreadOut(simulator.prepare(Math.max(1, count / 2), count, mix, 100, work.resolve("steady.tsv")));
         int steadyConnections = 10;
         int pause = steadyConnections * 1000 / steadyRate;
         Wrk.Run run = Wrk.send(bridge.url() + "/api/webhook", prepared, threads, steadyConnections, pause, work.resolve("steady"));
@@ -213,6 +213,26 @@ class ProcessBenchmark {
                         latency.get("99"), run.perSecond(200)), "p99 ≤ 25 ms",
                 "wrk's latency (closed loop: " + steadyConnections + " connections pausing " + pause + " ms)");
         awaitDelivered(simulator, data, run.answeredAt(200).keySet());
+    }
+
+    /**
+     * Orders the prepared lines so that a subscription's notifications are as far apart as the load allows (every
+     * subscription's first, then every second, ...), each subscription's still in its order: wrk sends over many
+     * connections at once, and two notifications of one subscription sent at the same moment may arrive in either
+     * order, which Microsoft's own calls may too; the bridge keeps the order they arrive in.
+     */
+    private static Path spreadOut(Path prepared) throws IOException {
+        Map<String, Integer> seen = new java.util.HashMap<>();
+        List<String> lines = Files.readAllLines(prepared);
+        List<String[]> ranked = new ArrayList<>();
+        for (String line : lines) {
+            JsonNode notification = JSON.readTree(line.split("\t", 3)[2]);
+            int rank = seen.merge(notification.path("subscriptionId").asText(), 1, Integer::sum);
+            ranked.add(new String[] {String.valueOf(rank), line});
+        }
+        ranked.sort(java.util.Comparator.comparingInt(entry -> Integer.parseInt(entry[0])));
+        Files.write(prepared, ranked.stream().map(entry -> entry[1]).toList());
+        return prepared;
     }
 
     private record Delivery(double lastAtMillis, String summary) {

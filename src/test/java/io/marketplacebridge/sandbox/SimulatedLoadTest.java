@@ -238,6 +238,25 @@ class SimulatedLoadTest {
     }
 
     @Test
+    void sendCallsForOneSubscriptionOneAfterTheOtherInTheOrderTheyWereMade() throws Exception {
+        BRIDGE.stubFor(post(urlPathEqualTo("/api/webhook")).willReturn(aResponse().withStatus(200).withFixedDelay(300)));
+        List<String[]> lines = lines(simulator.send("POST", "/sandbox/load/prepare",
+                "{\"subscriptions\":1,\"notifications\":3,\"mix\":{\"Renew\":1}}").body());
+
+        simulator.send("POST", "/sandbox/load/send", "{\"concurrency\":3}");
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(simulator.report().at("/webhooks/acknowledged").asInt()).isEqualTo(3));
+        List<LoggedRequest> calls = new ArrayList<>(BRIDGE.findAll(postRequestedFor(urlPathEqualTo("/api/webhook"))));
+        calls.sort(Comparator.comparing(LoggedRequest::getLoggedDate));
+        assertThat(calls).extracting(LoggedRequest::getBodyAsString).containsExactly(lines.stream().map(line -> line[2]).toArray(String[]::new));
+        for (int i = 1; i < calls.size(); i++) {
+            assertThat(calls.get(i).getLoggedDate().getTime() - calls.get(i - 1).getLoggedDate().getTime())
+                    .as("call %d starts after call %d was answered", i + 1, i).isGreaterThanOrEqualTo(300);
+        }
+    }
+
+    @Test
     void sendGivesUpAfterTheConfiguredAttempts() throws Exception {
         BRIDGE.stubFor(post(urlPathEqualTo("/api/webhook")).willReturn(aResponse().withStatus(500)));
         simulator.send("POST", "/sandbox/load/prepare", "{\"subscriptions\":1,\"notifications\":2,\"mix\":{\"Renew\":1}}");
