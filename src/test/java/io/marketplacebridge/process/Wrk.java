@@ -51,6 +51,20 @@ public final class Wrk {
     private Wrk() {
     }
 
+    private static boolean allDone(String prefix, int threads) throws IOException {
+        for (int thread = 0; thread < threads; thread++) {
+            Path file = Path.of(prefix + "-" + thread + ".tsv");
+            if (!Files.exists(file)) {
+                return false;
+            }
+            List<String> lines = Files.readAllLines(file);
+            if (lines.isEmpty() || !lines.get(lines.size() - 1).startsWith("done\t")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Checks that wrk is installed (apt-get install wrk). */
     public static void requireInstalled() {
         if (!Files.isExecutable(Path.of("/usr/bin/wrk"))) {
@@ -77,9 +91,21 @@ public final class Wrk {
                 "-s", script.toString(), url, "--", prepared.toString(), String.valueOf(threads), prefix,
                 String.valueOf(pauseMillis));
         Process wrk = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(work.resolve("wrk.out").toFile()).start();
-        if (!wrk.waitFor(620, TimeUnit.SECONDS)) {
-            wrk.destroyForcibly();
-            throw new IllegalStateException("wrk did not finish within 620 s; see " + work.resolve("wrk.out"));
+        // Every thread writes "done" when its lines are answered; wrk runs on for its -d, so it is stopped then with
+        // SIGINT, on which it prints its statistics.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
+        while (wrk.isAlive() && !allDone(prefix, threads)) {
+            if (System.nanoTime() > deadline) {
+                wrk.destroyForcibly();
+                throw new IllegalStateException("wrk did not finish within 600 s; see " + work.resolve("wrk.out"));
+            }
+            Thread.sleep(200);
+        }
+        if (wrk.isAlive()) {
+            new ProcessBuilder("kill", "-INT", String.valueOf(wrk.pid())).start().waitFor();
+            if (!wrk.waitFor(15, TimeUnit.SECONDS)) {
+                wrk.destroyForcibly();
+            }
         }
         List<Answer> answers = new ArrayList<>();
         double started = Double.MAX_VALUE;
@@ -91,7 +117,7 @@ public final class Wrk {
             }
             for (String line : Files.readAllLines(file)) {
                 String[] fields = line.split("\t");
-                if (fields.length < 3) {
+                if (fields.length < 3 || "done".equals(fields[0])) {
                     continue;
                 }
                 double at = Double.parseDouble(fields[2]);
