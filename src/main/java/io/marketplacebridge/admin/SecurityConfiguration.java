@@ -44,7 +44,10 @@ class SecurityConfiguration {
                         .requestMatchers("/api/**", "/actuator/**").hasRole(OPERATOR)
                         .anyRequest().denyAll())
                 .httpBasic(Customizer.withDefaults())
-                .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.IF_REQUIRED))
+                // Every request carries its login (HTTP Basic): no session, no JSESSIONID. A session would keep a
+                // login server-side that the caller never asked for, and a cookie an API client might send back to
+                // another instance. Hawtio's browser resends the Basic login on every request too.
+                .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 // Machine-to-machine JSON endpoints authenticated per request.
                 .csrf(csrf -> csrf.ignoringRequestMatchers("/api/**", "/actuator/**"));
         return http.build();

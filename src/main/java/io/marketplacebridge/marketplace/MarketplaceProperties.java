@@ -55,8 +55,12 @@ public record MarketplaceProperties(
      * @param tenantId the publisher's Entra tenant (technical configuration)
      * @param clientId the publisher's app registration (technical configuration)
      * @param clientSecret the app's client secret (or use {@code certificatePath})
-     * @param certificatePath PKCS#12 file with the app's certificate and private key, instead of a secret
-     * @param certificatePassword password of {@code certificatePath}
+     * @param certificatePath the app's certificate and private key, instead of a secret: a PKCS#12 file, or a PEM
+     *        file with the PKCS#8 key and the certificate
+     * @param certificatePassword password of {@code certificatePath} (of a PEM file's encrypted key; none for a
+     *        key that is not encrypted)
+     * @param certificateWarning how long before the certificate expires health component {@code marketplaceToken}
+     *        warns
      * @param staticToken the token sent in {@code static} mode
      * @param authorityUrl Entra ID login host; the tenant is appended
      * @param scope the marketplace API's fixed resource id with {@code /.default}
@@ -69,6 +73,7 @@ public record MarketplaceProperties(
             String clientSecret,
             Path certificatePath,
             String certificatePassword,
+            @NotNull Duration certificateWarning,
             String staticToken,
             @NotNull URI authorityUrl,
             @NotBlank String scope,

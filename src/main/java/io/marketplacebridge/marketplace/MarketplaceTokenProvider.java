@@ -7,10 +7,9 @@ import com.microsoft.aad.msal4j.IAuthenticationResult;
 import com.microsoft.aad.msal4j.IClientCredential;
 import io.marketplacebridge.failure.Failure;
 import io.marketplacebridge.marketplace.MarketplaceProperties.Auth;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -20,8 +19,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * Gives the {@code Authorization} header for Fulfillment API calls. In {@code entra} mode one msal4j client is
- * built once; its token is reused until {@link #RENEW_BEFORE_EXPIRY} before it expires, and a forced refresh (after
- * a 401 or 403) asks Entra ID for a new one. Tokens are never logged.
+ * built once, with the app's secret or its certificate ({@link AppCertificate}, read once at start); its token is
+ * reused until {@link #RENEW_BEFORE_EXPIRY} before it expires, and a forced refresh (after a 401 or 403) asks Entra
+ * ID for a new one. A certificate that expires within {@code bridge.marketplace.auth.certificate-warning} is one WARN
+ * line at start (health component {@code marketplaceToken} keeps saying it). Tokens are never logged.
  */
 @Component
 public class MarketplaceTokenProvider {
@@ -32,6 +33,7 @@ public class MarketplaceTokenProvider {
     static final Duration RENEW_BEFORE_EXPIRY = Duration.ofMinutes(5);
 
     private final Auth auth;
+    private final AppCertificate certificate;
     private final ConfidentialClientApplication client;
     private final Clock clock;
     private IAuthenticationResult current;
@@ -46,8 +48,15 @@ public class MarketplaceTokenProvider {
     MarketplaceTokenProvider(MarketplaceProperties properties, Clock clock) {
         this.clock = clock;
         this.auth = properties.auth();
+        boolean entra = auth.mode() == MarketplaceProperties.AuthMode.ENTRA;
+        if (entra) {
+            require(auth.tenantId(), "tenant-id");
+            require(auth.clientId(), "client-id");
+        }
+        this.certificate = entra && auth.certificatePath() != null
+                ? AppCertificate.read(auth.certificatePath(), auth.certificatePassword()) : null;
         try {
-            this.client = auth.mode() == MarketplaceProperties.AuthMode.ENTRA ? entraClient(auth) : null;
+            this.client = entra ? entraClient(auth, certificate) : null;
         } catch (IllegalStateException e) {
             throw e;
         } catch (Exception e) {
@@ -55,6 +64,11 @@ public class MarketplaceTokenProvider {
         }
         if (client == null && (auth.staticToken() == null || auth.staticToken().isBlank())) {
             throw new IllegalStateException("bridge.marketplace.auth.mode=static needs bridge.marketplace.auth.static-token");
+        }
+        if (certificate != null && expiresWithinWarning(clock.instant())) {
+            LOG.warn("The certificate of bridge.marketplace.auth.certificate-path ({}, thumbprint {}) expires at {}: upload"
+                    + " its successor to the app registration and point certificate-path at it before then",
+                    certificate.subject(), certificate.thumbprint(), certificate.notAfter());
         }
     }
 
@@ -107,15 +121,28 @@ public class MarketplaceTokenProvider {
         return client != null;
     }
 
-    private static ConfidentialClientApplication entraClient(Auth auth) throws Exception {
-        require(auth.tenantId(), "tenant-id");
-        require(auth.clientId(), "client-id");
+    /** The app's certificate when Entra ID tokens are asked for with one, else null (a secret, a static token). */
+    public AppCertificate certificate() {
+        return certificate;
+    }
+
+    /**
+     * Whether the certificate expires (or has expired) within {@code bridge.marketplace.auth.certificate-warning} of
+     * {@code now}; false without a certificate.
+     */
+    public boolean expiresWithinWarning(Instant now) {
+        return certificate != null && !now.plus(auth.certificateWarning()).isBefore(certificate.notAfter());
+    }
+
+    /** {@code bridge.marketplace.auth.certificate-warning}. */
+    public Duration certificateWarning() {
+        return auth.certificateWarning();
+    }
+
+    private static ConfidentialClientApplication entraClient(Auth auth, AppCertificate certificate) throws Exception {
         IClientCredential credential;
-        if (auth.certificatePath() != null) {
-            try (InputStream in = Files.newInputStream(auth.certificatePath())) {
-                credential = ClientCredentialFactory.createFromCertificate(in,
-                        auth.certificatePassword() == null ? "" : auth.certificatePassword());
-            }
+        if (certificate != null) {
+            credential = ClientCredentialFactory.createFromCertificate(certificate.key(), certificate.chain().get(0));
         } else {
             require(auth.clientSecret(), "client-secret (or certificate-path)");
             credential = ClientCredentialFactory.createFromSecret(auth.clientSecret());

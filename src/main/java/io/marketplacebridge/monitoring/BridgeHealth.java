@@ -1,5 +1,6 @@
 package io.marketplacebridge.monitoring;
 
+import io.marketplacebridge.marketplace.AppCertificate;
 import io.marketplacebridge.marketplace.MarketplaceTokenProvider;
 import io.marketplacebridge.webhook.WebhookProperties;
 import jakarta.jms.Connection;
@@ -26,7 +27,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * <li>{@code broker}: a connection to Artemis, embedded or external;</li>
  * <li>{@code db} (Spring Boot's): the store;</li>
  * <li>{@code marketplaceToken}: an Entra ID token for the Fulfillment API (the cached one, fetched when there is
- * none), with the failures since the start;</li>
+ * none), with the failures since the start; with a certificate credential, its subject, thumbprint and expiry, and a
+ * {@code warning} from {@code bridge.marketplace.auth.certificate-warning} before it expires (still UP while Entra ID
+ * gives tokens: the flows work, and readiness must not drop for it; metric
+ * {@code bridge_marketplace_certificate_expiry_seconds} is what alerts use);</li>
  * <li>{@code webhookKeys}: the key set Microsoft's webhook tokens are checked against, fetched at most every 5
  * minutes;</li>
  * <li>{@code deliveries}: each downstream system's last delivery and last dead letter, from the registry.</li>
@@ -52,16 +56,34 @@ class BridgeHealth {
     @Bean
     HealthIndicator marketplaceToken(MarketplaceTokenProvider tokens) {
         return () -> {
+            String error = null;
+            try {
+                tokens.authorization(false);
+            } catch (RuntimeException e) {
+                error = e.getMessage();
+            }
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("source", tokens.fromEntra() ? "entra" : "static");
             details.put("failures", tokens.failures());
-            try {
-                tokens.authorization(false);
-                return Health.up().withDetails(details).build();
-            } catch (RuntimeException e) {
-                details.put("error", e.getMessage());
+            AppCertificate certificate = tokens.certificate();
+            if (certificate != null) {
+                Instant now = Instant.now();
+                Duration left = Duration.between(now, certificate.notAfter());
+                Map<String, Object> shown = new LinkedHashMap<>();
+                shown.put("subject", certificate.subject());
+                shown.put("thumbprint", certificate.thumbprint());
+                shown.put("notAfter", certificate.notAfter().toString());
+                shown.put("expiresInDays", left.toDays());
+                details.put("certificate", shown);
+                if (tokens.expiresWithinWarning(now)) {
+                    details.put("warning", certificateWarning(certificate, left, tokens.certificateWarning()));
+                }
+            }
+            if (error != null) {
+                details.put("error", error);
                 return Health.down().withDetails(details).build();
             }
+            return Health.up().withDetails(details).build();
         };
     }
 
@@ -99,6 +121,17 @@ class BridgeHealth {
             }
             return Health.up().withDetails(systems).build();
         };
+    }
+
+    private static String certificateWarning(AppCertificate certificate, Duration left, Duration warning) {
+        String which = "The certificate " + certificate.subject() + " (thumbprint " + certificate.thumbprint() + ")";
+        if (left.isNegative() || left.isZero()) {
+            return which + " expired at " + certificate.notAfter() + ": Entra ID refuses it. Upload a new certificate to the app"
+                    + " registration and point bridge.marketplace.auth.certificate-path at it.";
+        }
+        return which + " expires at " + certificate.notAfter() + ", in " + left.toDays() + " day(s) (less than"
+                + " bridge.marketplace.auth.certificate-warning, " + warning.toDays() + " days): upload its successor to the"
+                + " app registration and point bridge.marketplace.auth.certificate-path at it before then.";
     }
 
     private static Health fetchKeys(HttpClient http, URI keys) {

@@ -97,16 +97,23 @@ public class Problems {
 
     /** An RFC 9457 problem body with the given status, detail and extension members (e.g. {@code errors}). */
     public static String problem(ObjectMapper json, int status, String detail, Map<String, Object> extensions) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("type", "about:blank");
-        body.put("title", HttpStatus.valueOf(status).getReasonPhrase());
-        body.put("status", status);
-        body.put("detail", detail);
+        Map<String, Object> body = problemBody(status, detail);
         body.putAll(extensions);
         try {
             return json.writeValueAsString(body);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The members of an RFC 9457 problem body with the given status and detail, in the order they are written. */
+    public static Map<String, Object> problemBody(int status, String detail) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", "about:blank");
+        HttpStatus known = HttpStatus.resolve(status);
+        body.put("title", known == null ? "HTTP " + status : known.getReasonPhrase());
+        body.put("status", status);
+        body.put("detail", detail);
+        return body;
     }
 }

@@ -78,6 +78,21 @@ class AccessByRoleTest extends BridgeTest {
         assertThat(anonymous.body()).doesNotContain("\"components\"");
     }
 
+    @Test
+    void basicLoginsGetNoSessionCookie() throws Exception {
+        String[][] calls = {{"GET", "/api/subscriptions", INTEGRATION}, {"GET", "/api/operations/" + newSubscriptionId(), INTEGRATION},
+                {"POST", activation(newSubscriptionId()), INTEGRATION}, {"GET", "/api/admin/dead-letters", OPERATOR},
+                {"GET", "/actuator/hawtio/", OPERATOR}, {"GET", "/actuator/health", OPERATOR},
+                {"GET", "/api/admin/dead-letters", INTEGRATION}, {"GET", "/api/subscriptions", null},
+                {"GET", "/api/subscriptions", "integration:wrong"}};
+
+        for (String[] request : calls) {
+            HttpResponse<String> answer = send(request[0], request[1], request[2]);
+
+            assertThat(answer.headers().allValues("Set-Cookie")).as(String.join(" ", request) + " → " + answer.statusCode()).isEmpty();
+        }
+    }
+
     private static String activation(String subscriptionId) {
         return "/api/subscriptions/" + subscriptionId + "/activation";
     }

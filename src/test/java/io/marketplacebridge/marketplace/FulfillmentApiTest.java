@@ -344,7 +344,7 @@ class FulfillmentApiTest {
     }
 
     private static MarketplaceProperties properties(URI apiUrl) {
-        Auth auth = new Auth(AuthMode.STATIC, null, null, null, null, null, "test-token",
+        Auth auth = new Auth(AuthMode.STATIC, null, null, null, null, null, Duration.ofDays(30), "test-token",
                 URI.create("https://login.microsoftonline.com"), "20e940b3-4c77-4b0b-9a53-9e16a1b010a7/.default",
                 Duration.ofSeconds(10));
         return new MarketplaceProperties(apiUrl, "2018-08-31", Duration.ofSeconds(2), Duration.ofSeconds(5),

@@ -1,69 +1,54 @@
 package io.marketplacebridge.marketplace;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.notContaining;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static io.marketplacebridge.marketplace.EntraTokenStub.TOKEN_PATH;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.stubbing.Scenario;
-import io.marketplacebridge.marketplace.MarketplaceProperties.Auth;
 import io.marketplacebridge.marketplace.MarketplaceProperties.AuthMode;
-import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
-import java.time.Duration;
-import javax.net.ssl.HostnameVerifier;
-import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 /**
- * The {@code entra} mode against an Entra ID token endpoint on WireMock over HTTPS (msal4j refuses plain HTTP).
- * WireMock's certificate is self-signed, so this test trusts it for the JVM's default HTTPS connections while it runs.
+ * The {@code entra} mode against an Entra ID token endpoint on WireMock over HTTPS ({@link EntraTokenStub}), with a
+ * secret and with certificates made as an operator makes them ({@link TestCertificates}).
  */
+@ExtendWith(OutputCaptureExtension.class)
 class MarketplaceTokenProviderTest {
 
-    private static final String TENANT = "11111111-2222-3333-4444-555555555555";
-    private static final String TOKEN_PATH = "/" + TENANT + "/oauth2/v2.0/token";
-
+    private static EntraTokenStub stub;
     private static WireMockServer entra;
-    private static SSLSocketFactory defaultFactory;
-    private static HostnameVerifier defaultVerifier;
 
     @BeforeAll
     static void startEntra() throws Exception {
-        entra = new WireMockServer(options().dynamicPort().dynamicHttpsPort());
-        entra.start();
-        defaultFactory = HttpsURLConnection.getDefaultSSLSocketFactory();
-        defaultVerifier = HttpsURLConnection.getDefaultHostnameVerifier();
-        SSLContext trustingWireMock = SSLContext.getInstance("TLS");
-        trustingWireMock.init(null, new TrustManager[] {new TrustAll()}, new SecureRandom());
-        HttpsURLConnection.setDefaultSSLSocketFactory(trustingWireMock.getSocketFactory());
-        HttpsURLConnection.setDefaultHostnameVerifier((host, session) -> "localhost".equals(host));
+        stub = new EntraTokenStub();
+        entra = stub.server();
     }
 
     @AfterAll
     static void stopEntra() {
-        HttpsURLConnection.setDefaultSSLSocketFactory(defaultFactory);
-        HttpsURLConnection.setDefaultHostnameVerifier(defaultVerifier);
-        entra.stop();
+        stub.close();
     }
 
     @Test
     void reusesTheTokenUntilARefreshIsAsked() throws Exception {
-        stubTokens();
+        stub.grantsTokens();
         MarketplaceTokenProvider provider = new MarketplaceTokenProvider(properties(AuthMode.ENTRA, "s3cret", null, null));
 
         String first = provider.authorization(false);
@@ -78,6 +63,7 @@ class MarketplaceTokenProviderTest {
                 .withRequestBody(containing("client_id=app-id"))
                 .withRequestBody(containing("client_secret=s3cret"))
                 .withRequestBody(containing("20e940b3-4c77-4b0b-9a53-9e16a1b010a7%2F.default")));
+        assertThat(provider.certificate()).isNull();
     }
 
     @Test
@@ -94,22 +80,69 @@ class MarketplaceTokenProviderTest {
     }
 
     @Test
-    void certificateCredentialSendsASignedAssertionInsteadOfASecret(@TempDir Path dir) throws Exception {
-        stubTokens();
-        Path keystore = dir.resolve("app.p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-alias", "app", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=bridge-test",
-                "-validity", "2", "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", "changeit")
-                .inheritIO().start();
-        assertThat(keytool.waitFor()).isZero();
-        MarketplaceTokenProvider provider = new MarketplaceTokenProvider(properties(AuthMode.ENTRA, null, keystore, "changeit"));
+    void certificateCredentialSendsASignedAssertionInsteadOfASecret(@TempDir Path dir, CapturedOutput output) throws Exception {
+        stub.grantsTokens();
+        Path keystore = TestCertificates.pkcs12(dir, "app", null, 2);
+        MarketplaceTokenProvider provider = new MarketplaceTokenProvider(properties(AuthMode.ENTRA, null, keystore, TestCertificates.PASSWORD));
 
         String authorization = provider.authorization(false);
 
         assertThat(authorization).startsWith("Bearer token-");
         entra.verify(postRequestedFor(urlPathEqualTo(TOKEN_PATH))
                 .withRequestBody(containing("client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"))
-                .withRequestBody(containing("client_assertion=")));
+                .withRequestBody(containing("client_assertion="))
+                .withRequestBody(notContaining("client_secret")));
+        assertThat(provider.certificate().subject()).isEqualTo("CN=bridge-test");
+        assertThat(provider.certificate().thumbprint()).matches("[0-9A-F]{40}");
+        assertThat(provider.certificate().notAfter()).isCloseTo(Instant.now().plus(2, ChronoUnit.DAYS), within(1, ChronoUnit.MINUTES));
+        assertThat(output.getOut()).contains("WARN").contains("The certificate of bridge.marketplace.auth.certificate-path (CN=bridge-test,"
+                + " thumbprint " + provider.certificate().thumbprint() + ") expires at " + provider.certificate().notAfter());
+    }
+
+    @Test
+    void certificateExpiringAfterTheWarningLogsNothingAtStart(@TempDir Path dir, CapturedOutput output) throws Exception {
+        Path keystore = TestCertificates.pkcs12(dir, "app", null, 31);
+
+        new MarketplaceTokenProvider(properties(AuthMode.ENTRA, null, keystore, TestCertificates.PASSWORD));
+
+        assertThat(output.getOut()).doesNotContain("The certificate of bridge.marketplace.auth.certificate-path");
+    }
+
+    @Test
+    void pemFileWithThePlainOrEncryptedKeyIsTheSameCredential(@TempDir Path dir) throws Exception {
+        Path keystore = TestCertificates.pkcs12(dir, "app", null, 90);
+        Path plain = TestCertificates.pem(keystore, dir.resolve("app.pem"), null);
+        Path encrypted = TestCertificates.pem(keystore, dir.resolve("app-encrypted.pem"), "pem-password");
+        String thumbprint = new MarketplaceTokenProvider(properties(AuthMode.ENTRA, null, keystore, TestCertificates.PASSWORD))
+                .certificate().thumbprint();
+
+        for (MarketplaceProperties settings : new MarketplaceProperties[] {properties(AuthMode.ENTRA, null, plain, null),
+                properties(AuthMode.ENTRA, null, encrypted, "pem-password")}) {
+            stub.grantsTokens();
+            MarketplaceTokenProvider provider = new MarketplaceTokenProvider(settings);
+
+            assertThat(provider.authorization(false)).isEqualTo("Bearer token-1");
+            assertThat(provider.certificate().thumbprint()).isEqualTo(thumbprint);
+            entra.verify(postRequestedFor(urlPathEqualTo(TOKEN_PATH)).withRequestBody(containing("client_assertion=")));
+        }
+    }
+
+    @Test
+    void certificateFileThatCannotBeUsedRefusesToStartSayingWhyWithoutThePassword(@TempDir Path dir) throws Exception {
+        Path keystore = TestCertificates.pkcs12(dir, "app", null, 90);
+        Path encrypted = TestCertificates.pem(keystore, dir.resolve("app-encrypted.pem"), "pem-password");
+        Path pkcs1 = Files.writeString(dir.resolve("pkcs1.pem"), "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n");
+
+        assertThatThrownBy(() -> new MarketplaceTokenProvider(properties(AuthMode.ENTRA, null, encrypted, "wrong-pem-password")))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(encrypted.toString()).hasMessageContaining("wrong certificate-password")
+                .hasMessageNotContaining("wrong-pem-password");
+        assertThatThrownBy(() -> new MarketplaceTokenProvider(properties(AuthMode.ENTRA, null, encrypted, null)))
+                .hasMessageContaining("set bridge.marketplace.auth.certificate-password");
+        assertThatThrownBy(() -> new MarketplaceTokenProvider(properties(AuthMode.ENTRA, null, pkcs1, null)))
+                .hasMessageContaining("openssl pkcs8 -topk8");
+        assertThatThrownBy(() -> new MarketplaceTokenProvider(properties(AuthMode.ENTRA, null, dir.resolve("missing.p12"), null)))
+                .hasMessageContaining("cannot be read");
     }
 
     @Test
@@ -126,36 +159,7 @@ class MarketplaceTokenProviderTest {
                 .hasMessageContaining("client-secret");
     }
 
-    private static void stubTokens() {
-        entra.resetAll();
-        entra.stubFor(post(urlPathEqualTo(TOKEN_PATH)).inScenario("tokens").whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(okJson("{\"token_type\":\"Bearer\",\"expires_in\":3600,\"ext_expires_in\":3600,\"access_token\":\"token-1\"}"))
-                .willSetStateTo("second"));
-        entra.stubFor(post(urlPathEqualTo(TOKEN_PATH)).inScenario("tokens").whenScenarioStateIs("second")
-                .willReturn(okJson("{\"token_type\":\"Bearer\",\"expires_in\":3600,\"ext_expires_in\":3600,\"access_token\":\"token-2\"}")));
-    }
-
     private static MarketplaceProperties properties(AuthMode mode, String secret, Path certificate, String password) {
-        Auth auth = new Auth(mode, TENANT, "app-id", secret, certificate, password, "fixed-token",
-                URI.create("https://localhost:" + entra.httpsPort()), "20e940b3-4c77-4b0b-9a53-9e16a1b010a7/.default",
-                Duration.ofSeconds(10));
-        return new MarketplaceProperties(URI.create("http://localhost/api"), "2018-08-31", Duration.ofSeconds(2),
-                Duration.ofSeconds(10), Duration.ofSeconds(3), 2, Duration.ofMillis(10), Duration.ofSeconds(1),
-                Duration.ofSeconds(8), auth);
-    }
-
-    private static final class TrustAll implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
-        }
+        return stub.properties(mode, secret, certificate, password);
     }
 }

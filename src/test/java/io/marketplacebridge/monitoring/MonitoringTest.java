@@ -72,7 +72,8 @@ class MonitoringTest {
             assertThat(metrics).contains("camel_exchanges_total{", "routeId=\"webhook-processing\"",
                     "bridge_events_published_total{source=\"landing\",type=\"Purchased\"}",
                     "bridge_fulfillment_calls_seconds_count{call=\"resolve\",status=\"200\"}",
-                    "bridge_token_failures_total", "bridge_dead_letters{queue=\"billing\"} 0.0", "bridge_acknowledgement_late_total 0.0");
+                    "bridge_token_failures_total", "bridge_dead_letters{queue=\"billing\"} 0.0", "bridge_acknowledgement_late_total 0.0",
+                    "bridge_marketplace_certificate_expiry_seconds NaN");
             await().atMost(WAIT).untilAsserted(() -> assertThat(get(port, "/actuator/prometheus").body())
                     .contains("bridge_deliveries_total{outcome=\"delivered\",system=\"billing\"}"));
             Set<String> served = names(get(port, "/actuator/prometheus").body());

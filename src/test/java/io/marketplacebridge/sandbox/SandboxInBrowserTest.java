@@ -3,6 +3,7 @@ package io.marketplacebridge.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,9 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,16 +32,19 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
+import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * The sandbox in a real browser, as a new user clicks through it: Debian's headless Chromium driven by Selenium
  * through Debian's chromedriver (never a downloaded browser or driver; {@code .ci/browser} installs both, and the
  * test is skipped where they are missing). Buy, follow the landing link, see the confirmation; fire a webhook and
  * see it reach the systems and the registry's timeline; a dead letter shown and replayed; the operator's Hawtio
- * with the routes. Screenshots of each step go to {@code target/browser-screenshots}.
+ * with the routes and the broker's dead-letter queue, and a dead letter replayed there. Screenshots of each step go
+ * to {@code target/browser-screenshots}.
  */
 class SandboxInBrowserTest extends SandboxTest {
 
@@ -50,6 +58,10 @@ class SandboxInBrowserTest extends SandboxTest {
 
     private static ChromeDriver browser;
     private static WebDriverWait wait;
+
+    /** The sandbox's broker: its name is the broker's folder in Hawtio's JMX tree. */
+    @Autowired
+    EmbeddedActiveMQ broker;
 
     @BeforeAll
     static void startChromium() throws IOException {
@@ -180,25 +192,112 @@ class SandboxInBrowserTest extends SandboxTest {
         screenshot("3-dead-letter-replayed", By.id("timeline"));
     }
 
+    /**
+     * The how-to of README "Replaying a dead letter from Hawtio", step by step; its screenshots {@code hawtio-*.png}
+     * are the ones kept in docs/images.
+     */
     @Test
-    void operatorSeesTheRoutesInHawtio() throws Exception {
+    void operatorSeesRoutesAndQueuesInHawtioAndReplaysADeadLetterThere() throws Exception {
+        String id = land(buy("basic", 4));
+        waitForStatus(id, "Subscribed");
+        wait.until(driver -> deliveredToBilling(id, "Activated"));
+        new Select(browser.findElement(By.id("behaviour-billing"))).selectByValue("422");
+        waitUntilBillingAnswers(422);
+        browser.findElement(By.cssSelector("#webhook-actions-" + id + " button[title^='Renew']")).click();
+        wait.until(driver -> deadLetterTypes(id).contains("Renewed"));
+        new Select(browser.findElement(By.id("behaviour-billing"))).selectByValue("200");
+        waitUntilBillingAnswers(200);
+        String broker = "org.apache.activemq.artemis-" + this.broker.getActiveMQServer().getConfiguration().getName();
+        String dlqBilling = broker + "-addresses-DLA-queues-multicast-DLQ.billing";
         // The operator's login on every request from here on (a browser prompt cannot be answered headless).
         browser.executeCdpCommand("Network.enable", Map.of());
         browser.executeCdpCommand("Network.setExtraHTTPHeaders", Map.of("headers", Map.of("Authorization", OPERATOR)));
         try {
+            viewport(1280, 800);
             browser.get(BASE + "/actuator/hawtio/");
             // Hawtio reads the whole JMX tree (every route's processors, the broker's queues) before it shows Camel.
             new WebDriverWait(browser, HAWTIO_WAIT).until(ExpectedConditions.elementToBeClickable(
                     By.xpath("//button[normalize-space()='routes']"))).click();
             wait.until(ExpectedConditions.elementToBeClickable(By.xpath("//a[normalize-space()='Routes']"))).click();
-
+            // The table waits for every route's statistics.
             for (String route : new String[] {"landing", "webhook-intake", "webhook-processing", "deliver-billing", "dead-letters-replay"}) {
-                wait.until(ExpectedConditions.presenceOfElementLocated(By.xpath("//table//td[normalize-space()='" + route + "']")));
+                new WebDriverWait(browser, HAWTIO_WAIT).until(ExpectedConditions.presenceOfElementLocated(
+                        By.xpath("//table//td[normalize-space()='" + route + "']")));
             }
             assertThat(browser.findElement(By.xpath("//table")).getText()).contains("Started");
-            screenshot("4-hawtio-routes");
+            browser.findElement(By.id("vertical-nav-toggle")).click();
+            // The tree narrower, so that the table shows its statistics; the busiest routes first.
+            new Actions(browser).moveToElement(browser.findElement(By.cssSelector(".gutter-horizontal"))).clickAndHold()
+                    .moveByOffset(-110, 0).release().perform();
+            By completed = By.xpath("//th[.//*[normalize-space()='Completed']]//button");
+            browser.findElement(completed).click();
+            browser.findElement(completed).click();
+            wait.until(ExpectedConditions.attributeContains(By.xpath("//th[.//*[normalize-space()='Completed']]"), "aria-sort", "descending"));
+            assertThat(browser.findElement(By.xpath("//table/tbody/tr[1]/td[count(//table/thead//th[.//*[normalize-space()='Completed']]/preceding-sibling::th)+1]"))
+                    .getText()).isNotEqualTo("0");
+            screenshot("hawtio-1-routes");
+
+            browser.findElement(By.id("vertical-nav-toggle")).click();
+            wait.until(ExpectedConditions.elementToBeClickable(By.xpath("//a[normalize-space()='JMX']"))).click();
+            browser.findElement(By.id("vertical-nav-toggle")).click();
+            for (String folder : new String[] {"org.apache.activemq.artemis-folder", broker + "-folder", broker + "-addresses-folder",
+                    broker + "-addresses-DLA-folder", broker + "-addresses-DLA-queues-folder", broker + "-addresses-DLA-queues-multicast-folder"}) {
+                expandTreeItem(folder);
+            }
+            selectTreeItem(dlqBilling);
+            wait.until(ExpectedConditions.elementToBeClickable(By.xpath("//a[normalize-space()='Attributes']"))).click();
+            wait.until(driver -> "DLQ.billing".equals(attribute("Name")));
+            long deadLetters = Long.parseLong(attribute("MessageCount"));
+            assertThat(deadLetters).isPositive();
+            screenshot("hawtio-2-dead-letter-queue", attributeRow("MessageCount"), "center");
+
+            wait.until(ExpectedConditions.elementToBeClickable(By.xpath("//a[normalize-space()='Operations']"))).click();
+            String listMessages = "listMessages(java.lang.String)";
+            openOperation(listMessages);
+            operationInput(listMessages).sendKeys("bridgeSubscriptionId='" + id + "'");
+            executeOperation(listMessages);
+            WebElement listed = wait.until(ExpectedConditions.visibilityOfElementLocated(operationResult(listMessages)));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(operationResult(listMessages), "messageID"));
+            JsonNode renewed = null;
+            for (JsonNode message : JSON.readTree(listed.getText())) {
+                if ("Renewed".equals(message.path("bridgeEventType").asText())) {
+                    renewed = message;
+                }
+            }
+            assertThat(renewed).as(listed.getText()).isNotNull();
+            assertThat(renewed.path("bridgeFailureMessage").asText()).startsWith("billing delivery of Renewed answered HTTP 422");
+            assertThat(renewed.path("_AMQ_ORIG_QUEUE").asText()).isEqualTo("billing");
+            screenshot("hawtio-3-list-messages", operationInputLocator(listMessages), "start");
+
+            String retryMessage = "retryMessage(long)";
+            openOperation(retryMessage);
+            operationInput(retryMessage).clear();
+            operationInput(retryMessage).sendKeys(renewed.path("messageID").asText());
+            executeOperation(retryMessage);
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(operationResult(retryMessage), "true"));
+            wait.until(driver -> deliveredToBilling(id, "Renewed"));
+            screenshot("hawtio-4-retry-message", operationToggle(retryMessage), "start");
+
+            assertThat(deadLetterTypes(id)).doesNotContain("Renewed");
+            List<String> billingAnswers = new ArrayList<>();
+            for (JsonNode delivery : JSON.readTree(send("GET", BASE + "/sandbox/deliveries?system=billing&subscriptionId=" + id, null).body())) {
+                if (renewed.path("bridgeEventId").asText().equals(delivery.path("idempotencyKey").asText())) {
+                    billingAnswers.add(delivery.path("answer").asText());
+                }
+            }
+            assertThat(billingAnswers).as("billing's answers to the Renewed event, by its Idempotency-Key").containsExactly("422", "200");
+            wait.until(driver -> {
+                selectTreeItem(broker + "-addresses-DLA-queues-multicast-DLQ.crm");
+                selectTreeItem(dlqBilling);
+                driver.findElement(By.xpath("//a[normalize-space()='Attributes']")).click();
+                return "DLQ.billing".equals(attribute("Name")) && Long.parseLong(attribute("MessageCount")) < deadLetters
+                        && "DLQ.billing".equals(attribute("Name"));
+            });
+            screenshot("hawtio-5-replayed", attributeRow("MessageCount"), "center");
+            assertThat(browser.manage().getCookieNamed("JSESSIONID")).as("Hawtio works without a session").isNull();
         } finally {
             browser.executeCdpCommand("Network.setExtraHTTPHeaders", Map.of("headers", Map.of()));
+            browser.manage().window().setSize(new Dimension(1280, 1100));
         }
     }
 
@@ -261,9 +360,100 @@ class SandboxInBrowserTest extends SandboxTest {
         return windows.stream().filter(handle -> !handle.equals(window)).findFirst().orElseThrow();
     }
 
+    /** Sizes the window so that the page itself (what a screenshot holds) is this large. */
+    private static void viewport(int width, int height) {
+        Number chrome = (Number) browser.executeScript("return window.outerHeight - window.innerHeight");
+        browser.manage().window().setSize(new Dimension(width, height + chrome.intValue()));
+    }
+
+    /** Opens a folder of Hawtio's JMX tree (the items' ids are Hawtio's: domain, then each key of the MBean's name). */
+    private static void expandTreeItem(String itemId) {
+        WebElement item = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("li[id='" + itemId + "']")));
+        if (!"true".equals(item.getAttribute("aria-expanded"))) {
+            item.findElement(By.cssSelector(":scope > div button.pf-v6-c-tree-view__node-toggle")).click();
+        }
+        wait.until(ExpectedConditions.attributeToBe(By.cssSelector("li[id='" + itemId + "']"), "aria-expanded", "true"));
+    }
+
+    private static void selectTreeItem(String itemId) {
+        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("li[id='" + itemId + "'] > div .pf-v6-c-tree-view__node"))).click();
+    }
+
+    private static By attributeRow(String attribute) {
+        return By.xpath("//table//tr[td[1][normalize-space()='" + attribute + "']]");
+    }
+
+    private static String attribute(String attribute) {
+        return wait.until(ExpectedConditions.presenceOfElementLocated(
+                By.xpath("//table//tr[td[1][normalize-space()='" + attribute + "']]/td[2]"))).getText().trim();
+    }
+
+    private static By operationToggle(String operation) {
+        return By.cssSelector("button[aria-labelledby^='operation " + operation + " ']");
+    }
+
+    private static void openOperation(String operation) {
+        WebElement toggle = wait.until(ExpectedConditions.presenceOfElementLocated(operationToggle(operation)));
+        browser.executeScript("arguments[0].scrollIntoView({block: 'start'})", toggle);
+        toggle.click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(operationInputLocator(operation)));
+    }
+
+    private static By operationInputLocator(String operation) {
+        return By.cssSelector("section[id='operation-execute-" + operation + "'] input");
+    }
+
+    private static WebElement operationInput(String operation) {
+        return browser.findElement(operationInputLocator(operation));
+    }
+
+    private static void executeOperation(String operation) {
+        browser.findElement(By.xpath("//section[@id='operation-execute-" + operation + "']//button[normalize-space()='Execute']")).click();
+    }
+
+    private static By operationResult(String operation) {
+        return By.cssSelector("section[id='operation-result-" + operation + "'] pre");
+    }
+
+    /** The event types of the subscription's dead letters in DLQ.billing, as the dead-letter API lists them. */
+    private Set<String> deadLetterTypes(String id) {
+        try {
+            Set<String> types = new TreeSet<>();
+            JSON.readTree(send("GET", BASE + "/api/admin/dead-letters/billing?subscriptionId=" + id, null, "Authorization", OPERATOR)
+                    .body()).path("messages").forEach(message -> types.add(message.path("eventType").asText()));
+            return types;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Whether billing took the subscription's event of this type, as the registry's timeline says. */
+    private boolean deliveredToBilling(String id, String eventType) {
+        try {
+            for (JsonNode event : JSON.readTree(send("GET", BASE + "/api/subscriptions/" + id + "/events", null,
+                    "Authorization", OPERATOR).body()).path("events")) {
+                if (eventType.equals(event.path("type").asText())) {
+                    for (JsonNode delivery : event.path("deliveries")) {
+                        if ("billing".equals(delivery.path("system").asText()) && "delivered".equals(delivery.path("outcome").asText())) {
+                            return true;
+                        }
+                    }
+                }
+            }
+            return false;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A screenshot with this part of the page scrolled to the top of the window. */
     private static void screenshot(String name, By part) throws IOException {
-        browser.executeScript("arguments[0].scrollIntoView({block: 'start'})", browser.findElement(part));
+        screenshot(name, part, "start");
+    }
+
+    /** A screenshot with this part of the page scrolled to the {@code start} or {@code center} of the window. */
+    private static void screenshot(String name, By part, String where) throws IOException {
+        browser.executeScript("arguments[0].scrollIntoView({block: arguments[1]})", browser.findElement(part), where);
         screenshot(name);
     }
 

@@ -60,4 +60,54 @@ class OpenApiDocumentTest extends BridgeTest {
         }
         assertThat(described).isEqualTo(served);
     }
+
+    /**
+     * What answers every API call may get besides its own: a problem body for each refusal, 401 without a login
+     * (SecurityConfiguration; the webhook's own JWT), 403 for the integration on an operator path, 415 for a form body
+     * (FormBodyRefusal), and 503 with Retry-After while the routes start (FlowsReady) or a system the call needs is
+     * down.
+     */
+    @Test
+    void everyApiOperationDescribesTheProblemAnswersItMayGet() throws Exception {
+        JsonNode document = new ObjectMapper().readTree(OpenApiDocumentTest.class.getResourceAsStream("/openapi.json"));
+        Set<String> gaps = new TreeSet<>();
+
+        for (Iterator<String> paths = document.path("paths").fieldNames(); paths.hasNext();) {
+            String path = paths.next();
+            if (!path.startsWith("/api/")) {
+                continue;
+            }
+            for (Iterator<String> methods = document.path("paths").path(path).fieldNames(); methods.hasNext();) {
+                String method = methods.next();
+                JsonNode operation = document.path("paths").path(path).path(method);
+                JsonNode responses = operation.path("responses");
+                String name = method.toUpperCase() + " " + path;
+                responses.fieldNames().forEachRemaining(status -> {
+                    if (status.matches("[45]..") && !responses.path(status).path("content").path("application/problem+json")
+                            .path("schema").path("$ref").asText().equals("#/components/schemas/Problem")) {
+                        gaps.add(name + ": " + status + " is not a Problem");
+                    }
+                });
+                require(gaps, name, responses, "401");
+                if (operation.path("security").toString().contains("operator") && !operation.path("security").toString().contains("integration")) {
+                    require(gaps, name, responses, "403");
+                }
+                if (!method.equals("get")) {
+                    require(gaps, name, responses, "415");
+                }
+                require(gaps, name, responses, "503");
+                if (!responses.path("503").path("headers").has("Retry-After")) {
+                    gaps.add(name + ": 503 without Retry-After");
+                }
+            }
+        }
+
+        assertThat(gaps).isEmpty();
+    }
+
+    private static void require(Set<String> gaps, String operation, JsonNode responses, String status) {
+        if (!responses.has(status)) {
+            gaps.add(operation + ": no " + status);
+        }
+    }
 }
