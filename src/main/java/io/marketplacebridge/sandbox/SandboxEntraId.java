@@ -17,9 +17,11 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * Entra ID as the sandbox marketplace needs it: an RSA signing key made at start (never stored), its public key set,
+ * Entra ID as the sandbox marketplace needs it: an RSA signing key made at start (never stored; made on another thread,
+ * so that the start does not wait for it), its public key set,
  * and the v2 access tokens Microsoft puts on its webhook calls (docs/marketplace-contract.md §6), issued for the tenant
  * and audience of the bridge the simulator plays Microsoft for ({@code bridge.simulator.tenant-id}, {@code .audience}).
  * The bridge's real token check verifies them.
@@ -28,15 +30,27 @@ public class SandboxEntraId {
 
     private static final Duration TOKEN_LIFETIME = Duration.ofHours(1);
 
-    private final RSAKey key;
-    private final RSASSASigner signer;
+    private final CompletableFuture<RSAKey> key;
+    private final CompletableFuture<RSASSASigner> signer;
     private final String tenantId;
     private final String audience;
     private final Clock clock;
 
-    public SandboxEntraId(String tenantId, String audience) throws JOSEException {
-        this.key = new RSAKeyGenerator(2048).keyID("sandbox-" + UUID.randomUUID()).generate();
-        this.signer = new RSASSASigner(key);
+    public SandboxEntraId(String tenantId, String audience) {
+        this.key = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new RSAKeyGenerator(2048).keyID("sandbox-" + UUID.randomUUID()).generate();
+            } catch (JOSEException e) {
+                throw new IllegalStateException("The sandbox could not make its signing key", e);
+            }
+        });
+        this.signer = key.thenApply(generated -> {
+            try {
+                return new RSASSASigner(generated);
+            } catch (JOSEException e) {
+                throw new IllegalStateException("The sandbox could not make its signer", e);
+            }
+        });
         this.tenantId = tenantId;
         this.audience = audience;
         this.clock = Clock.systemUTC();
@@ -44,7 +58,7 @@ public class SandboxEntraId {
 
     /** The public key set, as Entra ID serves it at its {@code jwks_uri}. */
     public Map<String, Object> keySet() {
-        return new JWKSet(key.toPublicJWK()).toJSONObject();
+        return new JWKSet(key.join().toPublicJWK()).toJSONObject();
     }
 
     /** A fresh token for one webhook call: v2 issuer of the tenant, the publisher's app as audience, azp = marketplace. */
@@ -69,9 +83,9 @@ public class SandboxEntraId {
                 .claim("ver", "2.0")
                 .build();
         try {
-            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID())
+            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.join().getKeyID())
                     .type(JOSEObjectType.JWT).build(), claims);
-            jwt.sign(signer);
+            jwt.sign(signer.join());
             return jwt.serialize();
         } catch (JOSEException e) {
             throw new IllegalStateException("The sandbox could not sign its webhook token", e);
