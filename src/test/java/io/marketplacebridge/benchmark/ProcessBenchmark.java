@@ -70,7 +70,7 @@ class ProcessBenchmark {
         Path data = work.resolve("data");
         deleteRecursively(data);
         try (Simulator simulator = Simulator.start(simulatorPort, "http://127.0.0.1:" + bridgePort, apiLatency, downstreamLatency, work);
-                JavaProcess bridge = JavaProcess.start("bridge", Projects.bridgeJar(), Projects.productionJvmOptions(),
+                JavaProcess bridge = JavaProcess.start("bridge", Projects.bridgeJar(), bridgeJvmOptions(),
                         bridgeArguments(simulator, bridgePort, data), bridgePort, work.resolve("bridge.log"))) {
             bridge.awaitReady("/actuator/health/readiness", Duration.ofMinutes(3));
             for (int burst = 1; burst <= bursts; burst++) {
@@ -81,6 +81,16 @@ class ProcessBenchmark {
             }
         }
         write();
+    }
+
+    /** The production JVM options, and {@code bench.jvm-options} (e.g. a Flight Recorder profile) after them. */
+    private static List<String> bridgeJvmOptions() {
+        List<String> options = new ArrayList<>(Projects.productionJvmOptions());
+        String extra = System.getProperty("bench.jvm-options", "");
+        if (!extra.isBlank()) {
+            options.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        return options;
     }
 
     private List<String> bridgeArguments(Simulator simulator, int port, Path data) {
@@ -155,7 +165,9 @@ class ProcessBenchmark {
         Wrk.Run run = Wrk.send(bridge.url() + "/api/webhook", prepared, threads, connections, 0, work.resolve("burst-" + burst));
         assertThat(run.count(200)).as("webhooks answered 200 in burst " + burst).isEqualTo(notifications);
         Set<String> operations = run.answeredAt(200).keySet();
-        Delivery delivery = awaitDelivered(simulator, data, operations);
+        // A notification sent again (wrk lost it) arrives after its subscription's later ones: only then may the
+        // order differ.
+        Delivery delivery = awaitDelivered(simulator, data, operations, run.resent() == 0);
         double endToEnd = (delivery.lastAtMillis() - run.startedAtMillis()) / 1000.0;
         long cpu = bridge.cpuMillis() - cpuBefore;
         row("end to end, burst " + burst + ": " + notifications + " notifications over " + subscriptions
@@ -212,7 +224,7 @@ class ProcessBenchmark {
                 String.format(Locale.ROOT, "p50 %.1f ms, p99 %.1f ms (%.0f requests/s reached)", latency.get("50"),
                         latency.get("99"), run.perSecond(200)), "p99 ≤ 25 ms",
                 "wrk's latency (closed loop: " + steadyConnections + " connections pausing " + pause + " ms)");
-        awaitDelivered(simulator, data, run.answeredAt(200).keySet());
+        awaitDelivered(simulator, data, run.answeredAt(200).keySet(), run.resent() == 0);
     }
 
     /**
@@ -239,7 +251,7 @@ class ProcessBenchmark {
     }
 
     /** Waits until every operation's event is at provisioning, billing, the CRM and in the audit file. */
-    private Delivery awaitDelivered(Simulator simulator, Path data, Set<String> operations) throws Exception {
+    private Delivery awaitDelivered(Simulator simulator, Path data, Set<String> operations, boolean inOrder) throws Exception {
         long deadline = System.nanoTime() + deliveryTimeout.toNanos();
         while (true) {
             JsonNode report = simulator.report();
@@ -256,10 +268,12 @@ class ProcessBenchmark {
                         .append(figures.path("outOfOrder").asInt()).append(" out of order; ");
             }
             summary.append("audit: ").append(operations.size() - audit.missing()).append(" events");
-            if (complete) {
+            if (complete && inOrder) {
                 for (String system : List.of("provisioning", "billing", "crm")) {
                     assertThat(report.path(system).path("outOfOrder").asInt()).as(system + " out of order").isZero();
                 }
+            }
+            if (complete) {
                 return new Delivery(last, summary.toString());
             }
             if (System.nanoTime() > deadline) {
