@@ -9,13 +9,13 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Profile;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.core.userdetails.User;
 import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
+import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 
 /**
@@ -35,15 +35,30 @@ class SecurityConfiguration {
     /** The role of the publisher's systems. */
     static final String INTEGRATION = "INTEGRATION";
 
+    /** The realm a browser's login prompt names (Hawtio). */
+    static final String REALM = "marketplace-bridge";
+
+    /**
+     * A missing or refused login is a {@code 401} and a login of the other role a {@code 403}, each with a JSON problem
+     * body like every other refusal of the bridge (not Spring Boot's error page, which echoes the path).
+     */
     @Bean
-    SecurityFilterChain bridgeSecurity(HttpSecurity http) throws Exception {
+    SecurityFilterChain bridgeSecurity(HttpSecurity http, ObjectMapper json) throws Exception {
+        AuthenticationEntryPoint loginNeeded = (request, response, e) -> {
+            response.setHeader("WWW-Authenticate", "Basic realm=\"" + REALM + "\"");
+            Problems.send(response, json, 401, "This endpoint needs an HTTP Basic login of the operator or of the publisher's systems.");
+        };
         http.authorizeHttpRequests(auth -> auth
                         .requestMatchers("/api/webhook", "/landing", "/error").permitAll()
                         .requestMatchers("/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness").permitAll()
                         .requestMatchers("/api/subscriptions/**", "/api/operations/**", "/api/usage", "/api/openapi.json").hasAnyRole(INTEGRATION, OPERATOR)
                         .requestMatchers("/api/**", "/actuator/**").hasRole(OPERATOR)
                         .anyRequest().denyAll())
-                .httpBasic(Customizer.withDefaults())
+                .httpBasic(basic -> basic.authenticationEntryPoint(loginNeeded))
+                .exceptionHandling(refusal -> refusal
+                        .authenticationEntryPoint(loginNeeded)
+                        .accessDeniedHandler((request, response, e) -> Problems.send(response, json, 403,
+                                "This login may not call this endpoint.")))
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.IF_REQUIRED))
                 // Machine-to-machine JSON endpoints authenticated per request.
                 .csrf(csrf -> csrf.ignoringRequestMatchers("/api/**", "/actuator/**"));

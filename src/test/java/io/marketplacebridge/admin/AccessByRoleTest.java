@@ -67,6 +67,23 @@ class AccessByRoleTest extends BridgeTest {
     }
 
     @Test
+    void refusedLoginsGetAProblemAndTheBasicChallenge() throws Exception {
+        HttpResponse<String> anonymous = send("GET", "/api/subscriptions", null);
+        HttpResponse<String> wrongPassword = send("GET", "/api/subscriptions", "integration:not-the-password");
+        HttpResponse<String> otherRole = send("GET", "/api/admin/dead-letters", INTEGRATION);
+
+        for (HttpResponse<String> refused : List.of(anonymous, wrongPassword)) {
+            assertThat(refused.statusCode()).isEqualTo(401);
+            assertThat(refused.headers().firstValue("WWW-Authenticate")).hasValue("Basic realm=\"marketplace-bridge\"");
+            assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(refused.body()).contains("\"status\":401").doesNotContain("/api/subscriptions");
+        }
+        assertThat(otherRole.statusCode()).isEqualTo(403);
+        assertThat(otherRole.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(otherRole.body()).contains("\"status\":403");
+    }
+
+    @Test
     void healthDetailsAreForTheOperatorOnly() throws Exception {
         HttpResponse<String> operator = send("GET", "/actuator/health", OPERATOR);
         HttpResponse<String> integration = send("GET", "/actuator/health", INTEGRATION);
