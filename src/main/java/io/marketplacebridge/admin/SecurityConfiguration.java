@@ -1,9 +1,15 @@
 package io.marketplacebridge.admin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.marketplacebridge.landing.LandingPage;
+import io.marketplacebridge.web.HttpAnswer;
 import io.marketplacebridge.web.Problems;
+import io.marketplacebridge.web.RequestParameterCheck;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Profile;
@@ -17,6 +23,8 @@ import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 
 /**
  * Who may call what (docs/architecture.md, "Roles and access"). Microsoft's webhook, the buyer's landing page and the
@@ -29,6 +37,8 @@ import org.springframework.security.web.SecurityFilterChain;
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SecurityConfiguration.class);
 
     /** The operator's role. */
     static final String OPERATOR = "ADMIN";
@@ -60,9 +70,32 @@ class SecurityConfiguration {
                         .accessDeniedHandler((request, response, e) -> Problems.send(response, json, 403,
                                 "This login may not call this endpoint.")))
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.IF_REQUIRED))
+                .addFilterBefore(RequestParameterCheck.filter(), BasicAuthenticationFilter.class)
                 // Machine-to-machine JSON endpoints authenticated per request.
                 .csrf(csrf -> csrf.ignoringRequestMatchers("/api/**", "/actuator/**"));
         return http.build();
+    }
+
+    /**
+     * Spring Security's firewall refuses a URL with an encoded slash, backslash, percent or semicolon, a dot segment
+     * or a control character before any chain runs, and a parameter name it does not take (RequestParameterCheck). That is a {@code 400} problem like every other refusal, not
+     * Boot's error page, which echoes the path.
+     */
+    @Bean
+    RequestRejectedHandler rejectedRequests(ObjectMapper json, LandingPage landingPage) {
+        return (request, response, rejected) -> {
+            LOG.warn("Request refused (400): {} {}", request.getMethod(), rejected.getMessage());
+            if (request.getRequestURI().startsWith("/landing")) {
+                // The buyer's browser gets the landing page's own page for a link it cannot read.
+                HttpAnswer page = landingPage.forMalformedRequest();
+                response.setStatus(page.getStatus());
+                response.setContentType(page.getContentType());
+                response.getOutputStream().write(page.getBody().getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            Problems.send(response, json, 400, "The request's URL holds characters the bridge does not take"
+                    + " (an encoded slash, backslash, percent or semicolon, a dot segment, a control character).");
+        };
     }
 
     /**

@@ -84,6 +84,28 @@ class AccessByRoleTest extends BridgeTest {
     }
 
     @Test
+    void urlsTheFirewallRefusesGetAProblem() throws Exception {
+        for (String path : List.of("/api/admin/dead-letters/%27%3B%20DROP%20TABLE%20subscription%3B%20--/replay",
+                "/api/subscriptions/a%2Fb", "/api/subscriptions/%2E%2E/events", "/api/subscriptions;jsessionid=1",
+                "/api/subscriptions?%09=1", "/api/admin/dead-letters/crm?%E2%80%AE%F4%8F%BF%BF=x")) {
+            HttpResponse<String> refused = send("GET", path, OPERATOR);
+
+            assertThat(refused.statusCode()).as(path).isEqualTo(400);
+            assertThat(refused.headers().firstValue("Content-Type")).as(path).hasValue("application/problem+json");
+            assertThat(refused.body()).as(path).contains("\"status\":400").doesNotContain("DROP");
+        }
+    }
+
+    @Test
+    void aLandingLinkTheFirewallRefusesGetsTheLandingPagesOwnPage() throws Exception {
+        HttpResponse<String> refused = send("GET", "/landing?%09=1&token=abc", null);
+
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+        assertThat(refused.body()).contains("This link does not work");
+    }
+
+    @Test
     void healthDetailsAreForTheOperatorOnly() throws Exception {
         HttpResponse<String> operator = send("GET", "/actuator/health", OPERATOR);
         HttpResponse<String> integration = send("GET", "/actuator/health", INTEGRATION);
