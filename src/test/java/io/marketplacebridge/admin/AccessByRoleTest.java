@@ -97,6 +97,19 @@ class AccessByRoleTest extends BridgeTest {
     }
 
     @Test
+    void aPathNoRouteServesOrAMethodItDoesNotTakeIsAProblem() throws Exception {
+        HttpResponse<String> unknown = send("DELETE", "/api/admin/dead-letters/", OPERATOR);
+        HttpResponse<String> method = send("PUT", "/api/webhook", null);
+
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(method.statusCode()).isEqualTo(405);
+        for (HttpResponse<String> refused : List.of(unknown, method)) {
+            assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(refused.body()).contains("\"status\":" + refused.statusCode());
+        }
+    }
+
+    @Test
     void aLandingLinkTheFirewallRefusesGetsTheLandingPagesOwnPage() throws Exception {
         HttpResponse<String> refused = send("GET", "/landing?%09=1&token=abc", null);
 

@@ -262,7 +262,8 @@ class FuzzTest {
                     body.put("subscriptionId", subscriptionId);
                     body.put("action", action);
                     body.put("status", "Succeeded");
-                    body.put("purchaseToken", null);
+                    // Never logged (docs/marketplace-contract.md §5.1): LogsHoldNoSecretsTest looks for it.
+                    body.put("purchaseToken", "fuzz-purchase-token-" + id);
                     return body;
                 });
         Arbitrary<Map<String, Object>> mutated = Combinators.combine(valid, Arbitraries.of("id", "subscriptionId", "action"),
@@ -303,8 +304,9 @@ class FuzzTest {
 
     @Provide
     Arbitrary<String> landingQueries() {
+        // Marked tokens: LogsHoldNoSecretsTest fails the build if one is ever logged.
         Arbitrary<String> token = Arbitraries.oneOf(Inputs.text(), Arbitraries.strings().withChars("ABCxyz019+/=-_%").ofMaxLength(200),
-                Arbitraries.integers().between(8000, 9000).map("A"::repeat));
+                Arbitraries.integers().between(8000, 9000).map("A"::repeat), Inputs.guid().map(id -> "fuzz-landing-token-" + id));
         return Arbitraries.frequencyOf(
                 Tuple.of(6, token.map(value -> "?token=" + Inputs.encode(value))),
                 Tuple.of(2, Combinators.combine(token, Inputs.text(), Inputs.text())
