@@ -78,13 +78,14 @@ class SecurityConfiguration {
 
     /**
      * Spring Security's firewall refuses a URL with an encoded slash, backslash, percent or semicolon, a dot segment
-     * or a control character before any chain runs, and a parameter name it does not take (RequestParameterCheck). That is a {@code 400} problem like every other refusal, not
-     * Boot's error page, which echoes the path.
+     * or a control character before any chain runs, and a parameter name it does not take (RequestParameterCheck).
+     * That is a {@code 400} problem like every other refusal, not Boot's error page, which echoes the path. The
+     * firewall's reason may quote the name: its control characters are not logged.
      */
     @Bean
     RequestRejectedHandler rejectedRequests(ObjectMapper json, LandingPage landingPage) {
         return (request, response, rejected) -> {
-            LOG.warn("Request refused (400): {} {}", request.getMethod(), rejected.getMessage());
+            LOG.warn("Request refused (400): {} {}", request.getMethod(), String.valueOf(rejected.getMessage()).replaceAll("\\p{Cntrl}", "?"));
             if (request.getRequestURI().startsWith("/landing")) {
                 // The buyer's browser gets the landing page's own page for a link it cannot read.
                 HttpAnswer page = landingPage.forMalformedRequest();

@@ -24,6 +24,7 @@ import java.util.Date;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
@@ -315,7 +316,7 @@ public interface BridgeUnderTest {
         }
 
         /** v2 claims, changed as the caller says, signed by Entra ID's key. */
-        public String signedV2(java.util.function.UnaryOperator<JWTClaimsSet.Builder> change) {
+        public String signedV2(UnaryOperator<JWTClaimsSet.Builder> change) {
             return MicrosoftWebhook.signed(key, change.apply(v2()).build());
         }
 

@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The reliability tests' HTTP calls: HTTP/1.1, bounded in time, any headers a test names. */
@@ -38,7 +39,7 @@ final class Http {
 
     /** Sends a JSON body (none when null) with this Authorization header (none when null). */
     static HttpResponse<String> json(String method, URI uri, String authorization, String json) throws Exception {
-        java.util.LinkedHashMap<String, String> headers = new java.util.LinkedHashMap<>();
+        Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Authorization", authorization);
         if (json != null) {
             headers.put("Content-Type", "application/json");
