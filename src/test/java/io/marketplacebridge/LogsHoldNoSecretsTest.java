@@ -30,8 +30,20 @@ class LogsHoldNoSecretsTest {
             Pattern.compile("Bearer test-token"), Pattern.compile("salesforce-test-token"),
             // A signed JWT (webhook tokens, Entra tokens): header.payload.signature in base64url.
             Pattern.compile("eyJ[A-Za-z0-9_-]{10,}\\.eyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{10,}"),
+            // Any JOSE object the forgery scenario sends: unsigned (alg none), stripped or encrypted (JWE) tokens.
+            Pattern.compile("eyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*"),
+            // The operator's and the integration's logins as an HTTP Basic header carries them (ForgeryTest, FuzzTest).
+            Pattern.compile(Pattern.quote(basic("operator:test-admin-password"))),
+            Pattern.compile(Pattern.quote(basic("integration:test-integration-password"))),
+            // The purchase tokens of BridgeTest.purchase as Resolve receives them, and the fuzz's landing and
+            // purchase tokens (FuzzTest marks them).
+            Pattern.compile("\\btoken-[0-9a-f]{8}-[0-9a-f]{4}-"), Pattern.compile("fuzz-(landing|purchase)-token"),
             // The landing tokens the tests buy with (BridgeTest.purchase, LandingFlowTest).
             Pattern.compile("token=token-[0-9a-f]{8}"), Pattern.compile("\\b(expired|orphan|first|manage)-[0-9a-f]{8}-[0-9a-f]{4}"));
+
+    private static String basic(String login) {
+        return java.util.Base64.getEncoder().encodeToString(login.getBytes(StandardCharsets.UTF_8));
+    }
 
     @Test
     void noTestClassLoggedASecretOrAToken() throws IOException {

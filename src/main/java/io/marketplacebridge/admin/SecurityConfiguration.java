@@ -1,22 +1,30 @@
 package io.marketplacebridge.admin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.marketplacebridge.landing.LandingPage;
+import io.marketplacebridge.web.HttpAnswer;
 import io.marketplacebridge.web.Problems;
+import io.marketplacebridge.web.RequestParameterCheck;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Profile;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.core.userdetails.User;
 import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
+import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 
 /**
  * Who may call what (docs/architecture.md, "Roles and access"). Microsoft's webhook, the buyer's landing page and the
@@ -30,27 +38,68 @@ import org.springframework.security.web.SecurityFilterChain;
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
 
+    private static final Logger LOG = LoggerFactory.getLogger(SecurityConfiguration.class);
+
     /** The operator's role. */
     static final String OPERATOR = "ADMIN";
     /** The role of the publisher's systems. */
     static final String INTEGRATION = "INTEGRATION";
 
+    /** The realm a browser's login prompt names (Hawtio). */
+    static final String REALM = "marketplace-bridge";
+
+    /**
+     * A missing or refused login is a {@code 401} and a login of the other role a {@code 403}, each with a JSON problem
+     * body like every other refusal of the bridge (not Spring Boot's error page, which echoes the path).
+     */
     @Bean
-    SecurityFilterChain bridgeSecurity(HttpSecurity http) throws Exception {
+    SecurityFilterChain bridgeSecurity(HttpSecurity http, ObjectMapper json) throws Exception {
+        AuthenticationEntryPoint loginNeeded = (request, response, e) -> {
+            response.setHeader("WWW-Authenticate", "Basic realm=\"" + REALM + "\"");
+            Problems.send(response, json, 401, "This endpoint needs an HTTP Basic login of the operator or of the publisher's systems.");
+        };
         http.authorizeHttpRequests(auth -> auth
                         .requestMatchers("/api/webhook", "/landing", "/error").permitAll()
                         .requestMatchers("/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness").permitAll()
                         .requestMatchers("/api/subscriptions/**", "/api/operations/**", "/api/usage", "/api/openapi.json").hasAnyRole(INTEGRATION, OPERATOR)
                         .requestMatchers("/api/**", "/actuator/**").hasRole(OPERATOR)
                         .anyRequest().denyAll())
-                .httpBasic(Customizer.withDefaults())
+                .httpBasic(basic -> basic.authenticationEntryPoint(loginNeeded))
+                .exceptionHandling(refusal -> refusal
+                        .authenticationEntryPoint(loginNeeded)
+                        .accessDeniedHandler((request, response, e) -> Problems.send(response, json, 403,
+                                "This login may not call this endpoint.")))
                 // Every request carries its login (HTTP Basic): no session, no JSESSIONID. A session would keep a
                 // login server-side that the caller never asked for, and a cookie an API client might send back to
                 // another instance. Hawtio's browser resends the Basic login on every request too.
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .addFilterBefore(RequestParameterCheck.filter(), BasicAuthenticationFilter.class)
                 // Machine-to-machine JSON endpoints authenticated per request.
                 .csrf(csrf -> csrf.ignoringRequestMatchers("/api/**", "/actuator/**"));
         return http.build();
+    }
+
+    /**
+     * Spring Security's firewall refuses a URL with an encoded slash, backslash, percent or semicolon, a dot segment
+     * or a control character before any chain runs, and a parameter name it does not take (RequestParameterCheck).
+     * That is a {@code 400} problem like every other refusal, not Boot's error page, which echoes the path. The
+     * firewall's reason may quote the name: its control characters are not logged.
+     */
+    @Bean
+    RequestRejectedHandler rejectedRequests(ObjectMapper json, LandingPage landingPage) {
+        return (request, response, rejected) -> {
+            LOG.warn("Request refused (400): {} {}", request.getMethod(), String.valueOf(rejected.getMessage()).replaceAll("\\p{Cntrl}", "?"));
+            if (request.getRequestURI().startsWith("/landing")) {
+                // The buyer's browser gets the landing page's own page for a link it cannot read.
+                HttpAnswer page = landingPage.forMalformedRequest();
+                response.setStatus(page.getStatus());
+                response.setContentType(page.getContentType());
+                response.getOutputStream().write(page.getBody().getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            Problems.send(response, json, 400, "The request's URL holds characters the bridge does not take"
+                    + " (an encoded slash, backslash, percent or semicolon, a dot segment, a control character).");
+        };
     }
 
     /**

@@ -88,11 +88,12 @@ public class DeadLetters {
      * The first {@code limit} dead letters of a queue, oldest first, with their reasons and bodies.
      *
      * @param subscriptionId only the dead letters of this subscription: a GUID
+     * @param limit at most this many (a whole number, held between 1 and {@value #MAX_LIMIT}); anything else is a 400
      */
     public Map<String, Object> list(@Header("queue") String queue, @Header("subscriptionId") String subscriptionId,
-            @Header("limit") Integer limit) throws JMSException {
+            @Header("limit") String limit) throws JMSException {
         requireQueue(queue);
-        int max = limit == null ? DEFAULT_LIMIT : Math.max(1, Math.min(limit, MAX_LIMIT));
+        int max = limit == null || limit.isBlank() ? DEFAULT_LIMIT : Math.max(1, Math.min(limit(limit), MAX_LIMIT));
         List<Map<String, Object>> messages = browse(queue, selector(Set.of(), subscriptionFilter(subscriptionId)), max);
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("queue", queue);
@@ -200,6 +201,14 @@ public class DeadLetters {
 
     private static jakarta.jms.Queue deadLetterQueue(Session session, String queue) throws JMSException {
         return session.createQueue(DEAD_LETTER_ADDRESS + "::" + DEAD_LETTER_PREFIX + queue);
+    }
+
+    private static int limit(String limit) {
+        try {
+            return Integer.parseInt(limit.trim());
+        } catch (NumberFormatException e) {
+            throw new ProblemException(400, "limit must be a whole number (1 to " + MAX_LIMIT + ").");
+        }
     }
 
     /** The first {@code max} dead letters the selector picks, described: the browser reads no further. */

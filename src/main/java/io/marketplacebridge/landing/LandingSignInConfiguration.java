@@ -1,6 +1,7 @@
 package io.marketplacebridge.landing;
 
 import io.marketplacebridge.web.HttpAnswer;
+import io.marketplacebridge.web.RequestParameterCheck;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -98,6 +99,7 @@ class LandingSignInConfiguration {
                             }
                         }))
                 .addFilterAfter(keepUser, AuthorizationFilter.class)
+                .addFilterBefore(RequestParameterCheck.filter(), OAuth2AuthorizationRequestRedirectFilter.class)
                 .build();
     }
 

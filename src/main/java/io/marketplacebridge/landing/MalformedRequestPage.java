@@ -1,6 +1,8 @@
 package io.marketplacebridge.landing;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.marketplacebridge.web.HttpAnswer;
+import io.marketplacebridge.web.Problems;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -20,16 +22,19 @@ import org.springframework.stereotype.Component;
  * The landing page's error page for what Tomcat refuses before any filter or route sees it: a request line or header
  * longer than {@code server.max-http-request-header-size} (a purchase link far too long) or a URL with characters it
  * may not hold. Tomcat answers those {@code 400} with its own bare report page; this replaces that report (the host's
- * ErrorReportValve, which Spring Boot also configures) with {@link LandingPage#forMalformedRequest()}. Such a request
- * has no path Tomcat could read, so the page is the same for every path. Other statuses keep Tomcat's report.
+ * ErrorReportValve, which Spring Boot also configures) with {@link LandingPage#forMalformedRequest()}. A request whose
+ * path Tomcat could read and that is for the API ({@code /api/}, {@code /actuator/}: an encoded slash or backslash
+ * it refuses) gets a JSON problem instead, as every other refusal of the API. Other statuses keep Tomcat's report.
  */
 @Component
 class MalformedRequestPage implements WebServerFactoryCustomizer<TomcatServletWebServerFactory>, Ordered {
 
     private final LandingPage page;
+    private final ObjectMapper json;
 
-    MalformedRequestPage(LandingPage page) {
+    MalformedRequestPage(LandingPage page, ObjectMapper json) {
         this.page = page;
+        this.json = json;
     }
 
     @Override
@@ -41,7 +46,7 @@ class MalformedRequestPage implements WebServerFactoryCustomizer<TomcatServletWe
                     host.getPipeline().removeValve(valve);
                 }
             }
-            ErrorReportValve report = new Report(page);
+            ErrorReportValve report = new Report(page, json);
             report.setShowReport(false);
             report.setShowServerInfo(false);
             host.getPipeline().addValve(report);
@@ -60,9 +65,11 @@ class MalformedRequestPage implements WebServerFactoryCustomizer<TomcatServletWe
     static final class Report extends ErrorReportValve {
 
         private final LandingPage page;
+        private final ObjectMapper json;
 
-        Report(LandingPage page) {
+        Report(LandingPage page, ObjectMapper json) {
             this.page = page;
+            this.json = json;
         }
 
         @Override
@@ -79,7 +86,11 @@ class MalformedRequestPage implements WebServerFactoryCustomizer<TomcatServletWe
             if (!ioAllowed.get()) {
                 return;
             }
-            HttpAnswer answer = page.forMalformedRequest();
+            String path = request.getRequestURI();
+            HttpAnswer answer = path != null && (path.startsWith("/api/") || path.startsWith("/actuator/"))
+                    ? new HttpAnswer(400, "application/problem+json", Problems.problem(json, 400,
+                            "The request's URL holds characters the bridge does not take (an encoded slash or backslash)."), null)
+                    : page.forMalformedRequest();
             try {
                 response.setContentType(answer.getContentType());
                 Writer writer = response.getReporter();

@@ -177,12 +177,13 @@ public class UsageIntake {
         if (subscriptionId == null || !Problems.isGuid(subscriptionId)) {
             errors.add(error(index, id, null, "subscriptionId", "must be the subscription's id (a GUID)"));
         }
-        String dimension = text(node.get("dimension"));
+        // Ids of Microsoft's plans and dimensions are strings: a number or a boolean is not taken for one.
+        String dimension = string(node.get("dimension"));
         if (dimension == null || dimension.length() > MAX_TEXT) {
             errors.add(error(index, id, subscriptionId, "dimension", "must be the dimension id of the plan (1 to " + MAX_TEXT
                     + " characters)"));
         }
-        String planId = text(node.get("planId"));
+        String planId = string(node.get("planId"));
         if (node.hasNonNull("planId") && (planId == null || planId.length() > MAX_TEXT)) {
             errors.add(error(index, id, subscriptionId, "planId", "must be a plan id (1 to " + MAX_TEXT
                     + " characters), or left out for the plan the subscription had at that time"));
@@ -435,6 +436,11 @@ public class UsageIntake {
         }
         String text = node.asText().trim();
         return text.isEmpty() ? null : text;
+    }
+
+    /** The trimmed text of a JSON string, or null for anything else. */
+    private static String string(JsonNode node) {
+        return node != null && node.isTextual() ? text(node) : null;
     }
 
     private static BigDecimal quantity(JsonNode node) {

@@ -1,5 +1,8 @@
 package io.marketplacebridge.webhook;
 
+import com.nimbusds.jose.proc.JWSKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.proc.ConfigurableJWTProcessor;
 import io.marketplacebridge.web.ProblemException;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,7 +32,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Checks the Entra ID bearer token of Microsoft's webhook calls (docs/marketplace-contract.md §6): an RS256 signature by
- * a key of the configured key set (cached, fetched again for an unknown {@code kid}), {@code exp}/{@code nbf} with a
+ * the key of the configured key set that the token names in {@code kid} (cached, fetched again for an unknown one; a
+ * token naming none is refused), {@code exp}/{@code nbf} with a
  * small skew, {@code aud} = our app id, {@code tid} = our tenant, the v1 or v2 issuer of that tenant, and the
  * marketplace's app id in {@code azp} (v2) or {@code appid} (v1). A refused token is logged once, without the
  * token, and becomes a {@code 401} problem.
@@ -66,6 +70,7 @@ public class WebhookJwtVerifier {
                         .connectTimeout(KEY_SET_TIMEOUT)
                         .readTimeout(KEY_SET_TIMEOUT)
                         .build())
+                .jwtProcessorCustomizer(WebhookJwtVerifier::requireKeyId)
                 .build();
         decoder.setJwtValidator(validator(properties.audience(), properties.tenantId()));
     }
@@ -93,6 +98,17 @@ public class WebhookJwtVerifier {
             LOG.error("Webhook call not checked: the signing keys are unavailable: {}", e.getMessage());
             throw new ProblemException(503, "The webhook's token cannot be checked now; try again later.");
         }
+    }
+
+    /**
+     * A token must name its signing key ({@code kid}), as Entra ID's always do: without one, Nimbus tries every key
+     * of the set, so a token could pass without saying which key signed it (docs/marketplace-contract.md §6.2).
+     * Offering no key refuses it like a signature that does not verify.
+     */
+    private static void requireKeyId(ConfigurableJWTProcessor<SecurityContext> processor) {
+        JWSKeySelector<SecurityContext> keys = processor.getJWSKeySelector();
+        processor.setJWSKeySelector((header, context) -> header.getKeyID() == null || header.getKeyID().isBlank()
+                ? List.of() : keys.selectJWSKeys(header, context));
     }
 
     private static ProblemException refused(String reason) {

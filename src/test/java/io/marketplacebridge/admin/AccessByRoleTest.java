@@ -67,6 +67,58 @@ class AccessByRoleTest extends BridgeTest {
     }
 
     @Test
+    void refusedLoginsGetAProblemAndTheBasicChallenge() throws Exception {
+        HttpResponse<String> anonymous = send("GET", "/api/subscriptions", null);
+        HttpResponse<String> wrongPassword = send("GET", "/api/subscriptions", "integration:not-the-password");
+        HttpResponse<String> otherRole = send("GET", "/api/admin/dead-letters", INTEGRATION);
+
+        for (HttpResponse<String> refused : List.of(anonymous, wrongPassword)) {
+            assertThat(refused.statusCode()).isEqualTo(401);
+            assertThat(refused.headers().firstValue("WWW-Authenticate")).hasValue("Basic realm=\"marketplace-bridge\"");
+            assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(refused.body()).contains("\"status\":401").doesNotContain("/api/subscriptions");
+        }
+        assertThat(otherRole.statusCode()).isEqualTo(403);
+        assertThat(otherRole.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(otherRole.body()).contains("\"status\":403");
+    }
+
+    @Test
+    void urlsTheFirewallRefusesGetAProblem() throws Exception {
+        for (String path : List.of("/api/admin/dead-letters/%27%3B%20DROP%20TABLE%20subscription%3B%20--/replay",
+                "/api/subscriptions/a%2Fb", "/api/subscriptions/%2E%2E/events", "/api/subscriptions;jsessionid=1",
+                "/api/subscriptions?%09=1", "/api/admin/dead-letters/crm?%E2%80%AE%F4%8F%BF%BF=x")) {
+            HttpResponse<String> refused = send("GET", path, OPERATOR);
+
+            assertThat(refused.statusCode()).as(path).isEqualTo(400);
+            assertThat(refused.headers().firstValue("Content-Type")).as(path).hasValue("application/problem+json");
+            assertThat(refused.body()).as(path).contains("\"status\":400").doesNotContain("DROP");
+        }
+    }
+
+    @Test
+    void aPathNoRouteServesOrAMethodItDoesNotTakeIsAProblem() throws Exception {
+        HttpResponse<String> unknown = send("DELETE", "/api/admin/dead-letters/", OPERATOR);
+        HttpResponse<String> method = send("PUT", "/api/webhook", null);
+
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(method.statusCode()).isEqualTo(405);
+        for (HttpResponse<String> refused : List.of(unknown, method)) {
+            assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(refused.body()).contains("\"status\":" + refused.statusCode());
+        }
+    }
+
+    @Test
+    void aLandingLinkTheFirewallRefusesGetsTheLandingPagesOwnPage() throws Exception {
+        HttpResponse<String> refused = send("GET", "/landing?%09=1&token=abc", null);
+
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+        assertThat(refused.body()).contains("This link does not work");
+    }
+
+    @Test
     void healthDetailsAreForTheOperatorOnly() throws Exception {
         HttpResponse<String> operator = send("GET", "/actuator/health", OPERATOR);
         HttpResponse<String> integration = send("GET", "/actuator/health", INTEGRATION);

@@ -285,6 +285,18 @@ class DeadLettersFlowTest extends BridgeTest {
     }
 
     @Test
+    void aLimitThatIsNotAWholeNumberIsABadRequest() throws Exception {
+        for (String limit : List.of("x' OR '1'='1", "1.5", "99999999999999999999")) {
+            HttpResponse<String> answer = admin("GET", "/api/admin/dead-letters/billing?limit=" + URLEncoder.encode(limit, StandardCharsets.UTF_8));
+
+            assertThat(answer.statusCode()).as(limit + ": " + answer.body()).isEqualTo(400);
+            assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(JSON.readTree(answer.body()).path("detail").asText()).contains("limit");
+        }
+        assertThat(admin("GET", "/api/admin/dead-letters/billing?limit=5000").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void unknownQueueIsANotFoundProblem() throws Exception {
         HttpResponse<String> list = admin("GET", "/api/admin/dead-letters/ledger");
         HttpResponse<String> replay = admin("POST", "/api/admin/dead-letters/ledger/replay");

@@ -421,16 +421,20 @@ class MeteringFlowTest extends BridgeTest {
                 record("old", id, "api-calls", "1", now.minus(Duration.ofHours(25)).toString()),
                 record("no-offset", id, "api-calls", "1", "2026-05-02T09:15:00"),
                 record("stranger", newSubscriptionId(), "api-calls", "1", fine),
-                "{\"id\":\"no-dimension\",\"subscriptionId\":\"" + id + "\",\"quantity\":1,\"timestamp\":\"" + fine + "\"}"));
+                "{\"id\":\"no-dimension\",\"subscriptionId\":\"" + id + "\",\"quantity\":1,\"timestamp\":\"" + fine + "\"}",
+                "{\"id\":\"numeric-dimension\",\"subscriptionId\":\"" + id + "\",\"dimension\":0,\"quantity\":1,\"timestamp\":\"" + fine + "\"}",
+                "{\"id\":\"boolean-plan\",\"subscriptionId\":\"" + id + "\",\"dimension\":\"api-calls\",\"planId\":true,\"quantity\":1,"
+                        + "\"timestamp\":\"" + fine + "\"}"));
 
         assertThat(refused.statusCode()).isEqualTo(422);
         JsonNode problem = JSON.readTree(refused.body());
-        assertThat(problem.path("detail").asText()).startsWith("8 of 9 usage records cannot be reported");
+        assertThat(problem.path("detail").asText()).startsWith("10 of 11 usage records cannot be reported");
         Map<String, String> fields = new LinkedHashMap<>();
         problem.path("errors").forEach(error -> fields.put(error.path("id").asText(), error.path("field").asText()));
         assertThat(fields).containsExactly(Map.entry("zero", "quantity"), Map.entry("negative", "quantity"),
                 Map.entry("text", "quantity"), Map.entry("future", "timestamp"), Map.entry("old", "timestamp"),
-                Map.entry("no-offset", "timestamp"), Map.entry("stranger", "subscriptionId"), Map.entry("no-dimension", "dimension"));
+                Map.entry("no-offset", "timestamp"), Map.entry("stranger", "subscriptionId"), Map.entry("no-dimension", "dimension"),
+                Map.entry("numeric-dimension", "dimension"), Map.entry("boolean-plan", "planId"));
         assertThat(usage(id).path("hours")).as("a refused list writes nothing").isEmpty();
         assertThat(postUsage("not json").statusCode()).isEqualTo(400);
         assertThat(postUsage("[]").statusCode()).isEqualTo(400);

@@ -18,6 +18,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jwt.SignedJWT;
 import io.marketplacebridge.web.ProblemException;
 import java.net.URI;
@@ -87,6 +88,14 @@ class WebhookJwtVerifierTest {
     void refusesTokenSignedWithHmacInsteadOfRsa() throws Exception {
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID(ENTRA_KEY.getKeyID()).build(), v2().build());
         jwt.sign(new MACSigner(new byte[32]));
+
+        assertRefused("Bearer " + jwt.serialize());
+    }
+
+    @Test
+    void refusesTokenThatNamesNoKeyEvenSignedByTheRightOne() throws Exception {
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).build(), v2().build());
+        jwt.sign(new RSASSASigner(ENTRA_KEY));
 
         assertRefused("Bearer " + jwt.serialize());
     }
