@@ -120,7 +120,12 @@ class CrashIT {
     private static JavaProcess start(List<String> arguments, int port, Path work, int run) throws Exception {
         JavaProcess bridge = JavaProcess.start("bridge", Projects.bridgeJar(), Projects.productionJvmOptions(), arguments, port,
                 work.resolve("bridge-" + run + ".log"));
-        bridge.awaitReady("/actuator/health/readiness", Duration.ofMinutes(3));
+        try {
+            bridge.awaitReady("/actuator/health/readiness", Duration.ofMinutes(3));
+        } catch (RuntimeException | java.io.IOException | InterruptedException notReady) {
+            bridge.kill();
+            throw notReady;
+        }
         return bridge;
     }
 
