@@ -235,6 +235,19 @@ final class Reliability {
         return found;
     }
 
+    /** Lines of the bridge's logs in {@code work} that contain {@code text}. */
+    static long bridgeLogLines(Path work, String text) throws IOException {
+        long count = 0;
+        try (Stream<Path> files = Files.list(work)) {
+            for (Path log : files.filter(file -> file.getFileName().toString().matches("bridge.*\\.log")).toList()) {
+                try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
+                    count += lines.filter(line -> line.contains(text)).count();
+                }
+            }
+        }
+        return count;
+    }
+
     static String machine() throws IOException {
         String load = Files.readString(Path.of("/proc/loadavg")).trim();
         return Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version")
