@@ -31,11 +31,19 @@ public final class Simulator implements AutoCloseable {
     /** Starts the simulator on {@code port}; {@code bridgeUrl} is where its own webhook deliveries go. */
     public static Simulator start(int port, String bridgeUrl, Duration apiLatency, Duration downstreamLatency, Path logs)
             throws IOException, InterruptedException {
-        JavaProcess process = JavaProcess.start("simulator", Projects.bridgeJar(), List.of("-Xmx1g"), List.of(
+        return start(port, bridgeUrl, apiLatency, downstreamLatency, logs, List.of());
+    }
+
+    /** As {@link #start(int, String, Duration, Duration, Path)}, with more settings ({@code --bridge.simulator.webhook.max-backoff=5s}). */
+    public static Simulator start(int port, String bridgeUrl, Duration apiLatency, Duration downstreamLatency, Path logs,
+            List<String> settings) throws IOException, InterruptedException {
+        List<String> arguments = new java.util.ArrayList<>(List.of(
                 "--spring.profiles.active=simulator", "--server.port=" + port,
                 "--bridge.simulator.bridge-url=" + bridgeUrl,
                 "--bridge.simulator.api-latency=" + apiLatency.toMillis() + "ms",
-                "--bridge.simulator.downstream-latency=" + downstreamLatency.toMillis() + "ms"), port,
+                "--bridge.simulator.downstream-latency=" + downstreamLatency.toMillis() + "ms"));
+        arguments.addAll(settings);
+        JavaProcess process = JavaProcess.start("simulator", Projects.bridgeJar(), List.of("-Xmx1g"), arguments, port,
                 logs.resolve("simulator.log"));
         process.awaitReady("/actuator/health", Duration.ofSeconds(120));
         return new Simulator(process);

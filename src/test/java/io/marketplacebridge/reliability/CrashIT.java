@@ -1,0 +1,142 @@
+package io.marketplacebridge.reliability;
+
+import static io.marketplacebridge.reliability.Reliability.SYSTEMS;
+import static io.marketplacebridge.reliability.Reliability.WEBHOOKS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.marketplacebridge.process.JavaProcess;
+import io.marketplacebridge.process.Projects;
+import io.marketplacebridge.process.Simulator;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 20, scenario 1 (docs/reliability.md): the packaged bridge is killed with {@code kill -9} at seeded random
+ * moments of a burst that the standalone simulator sends as Microsoft does, and started again on the same data
+ * directory each time. Once the simulator's retries are over, every webhook is acknowledged and every event has
+ * reached provisioning, billing and the CRM (by idempotency key) and the audit file; repeats with the same key are
+ * allowed (the systems deduplicate by it) and counted. Sizes: {@code -Dreliability.webhooks}, {@code .subscriptions},
+ * {@code .kills}, {@code .seed}.
+ */
+class CrashIT {
+
+    private final int kills = Integer.getInteger("reliability.kills", 2);
+
+    @Test
+    void everyAcknowledgedWebhookReachesEverySystemAfterKills() throws Exception {
+        Path work = Reliability.work("crash");
+        Path data = work.resolve("data");
+        Reliability.Figures figures = new Reliability.Figures("crash");
+        List<Integer> killPoints = killPoints();
+        int simulatorPort = Projects.freePort();
+        int bridgePort = Projects.freePort();
+        try (Simulator simulator = Reliability.simulator(simulatorPort, bridgePort, work)) {
+            List<String> arguments = Reliability.bridgeArguments(simulator, bridgePort, data);
+            JavaProcess bridge = start(arguments, bridgePort, work, 0);
+            try {
+                Reliability.prepare(simulator, work);
+                long started = System.nanoTime();
+                Reliability.send(simulator);
+                Set<String> operations = Reliability.operations(work);
+                List<String> killed = new ArrayList<>();
+                for (int kill = 1; kill <= killPoints.size(); kill++) {
+                    int point = killPoints.get(kill - 1);
+                    await().atMost(Reliability.TIMEOUT).pollInterval(Duration.ofMillis(50))
+                            .until(() -> acknowledged(simulator) >= point);
+                    bridge.kill();
+                    JsonNode report = simulator.report();
+                    killed.add(report.path("webhooks").path("acknowledged").asInt() + " acknowledged, "
+                            + delivered(report) + " deliveries");
+                    bridge = start(arguments, bridgePort, work, kill);
+                }
+                figures.row("kill -9 points (seeded), at", String.join("; ", killed));
+
+                AtomicReference<JsonNode> last = new AtomicReference<>();
+                await().atMost(Reliability.TIMEOUT).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                    JsonNode report = simulator.report();
+                    last.set(report);
+                    JsonNode webhooks = report.path("webhooks");
+                    assertThat(webhooks.path("acknowledged").asInt()).as("webhooks acknowledged; " + webhooks).isEqualTo(WEBHOOKS);
+                    for (String system : SYSTEMS) {
+                        assertThat(report.path(system).path("neverDelivered").asInt(-1)).as(system + " never delivered; "
+                                + Reliability.systems(report)).isZero();
+                    }
+                    assertThat(Reliability.audit(data, operations).events()).as("events in the audit file").isEqualTo(WEBHOOKS);
+                    assertThat(Reliability.unacknowledgedChanges(report)).as("changes without Update Operation").isZero();
+                });
+                String wall = Reliability.seconds(started);
+                JsonNode report = last.get();
+                JsonNode webhooks = report.path("webhooks");
+                Reliability.Audit audit = Reliability.audit(data, operations);
+                figures.row("sent", webhooks.path("sent").asInt());
+                figures.row("acknowledged", webhooks.path("acknowledged").asInt() + " (" + webhooks.path("attempts").asInt()
+                        + " calls, retries included; " + webhooks.path("givenUp").asInt() + " given up)");
+                for (String system : SYSTEMS) {
+                    JsonNode counts = report.path(system);
+                    figures.row(system + ": delivered once / again with the same key (accepted again) / lost / out of order",
+                            counts.path("distinctKeys").asInt() + " / " + counts.path("repeated").asInt() + " ("
+                                    + counts.path("acceptedRepeats").asInt() + ") / " + counts.path("neverDelivered").asInt()
+                                    + " / " + counts.path("outOfOrder").asInt());
+                }
+                figures.row("audit file: events / repeated lines", audit.events() + " / " + audit.repeatedLines());
+                figures.row("changes acknowledged / PATCHed more than once", (report.path("acknowledgements").size()
+                        - Reliability.unacknowledgedChanges(report)) + " / " + Reliability.repeatedAcknowledgements(report));
+                // BridgeMetrics warns of each; reported, not asserted: after a restart the backlog comes first.
+                figures.row("changes acknowledged past Microsoft's 10-second window (bridge log warnings)",
+                        Reliability.bridgeLogLines(work, "past Microsoft's 10-second window"));
+                figures.row("wall time (send → last delivery and audit line, restarts included)", wall);
+                figures.row("not done", "kills during landing, publisher operations, reconciliation and a metering report");
+                figures.write();
+
+                assertThat(webhooks.path("givenUp").asInt()).as("webhooks the simulator gave up").isZero();
+                for (String system : SYSTEMS) {
+                    assertThat(report.path(system).path("distinctKeys").asInt()).as(system + " events").isGreaterThanOrEqualTo(WEBHOOKS);
+                    assertThat(report.path(system).path("neverDelivered").asInt()).as(system + " lost").isZero();
+                }
+                assertThat(audit.events()).as("events in the audit file").isEqualTo(operations.size());
+                assertThat(Reliability.secretsInBridgeLogs(work)).as("secrets or tokens in the bridge's logs").isEmpty();
+            } finally {
+                bridge.close();
+            }
+        }
+    }
+
+    /** {@code kills} points in the burst, by webhooks acknowledged, from the seed: each between 5 % and 95 %. */
+    private List<Integer> killPoints() {
+        Random random = new Random(Reliability.SEED);
+        List<Integer> points = new ArrayList<>();
+        for (int kill = 0; kill < kills; kill++) {
+            points.add((int) (WEBHOOKS * (0.05 + 0.9 * random.nextDouble())));
+        }
+        points.sort(null);
+        return points;
+    }
+
+    private static JavaProcess start(List<String> arguments, int port, Path work, int run) throws Exception {
+        JavaProcess bridge = JavaProcess.start("bridge", Projects.bridgeJar(), Projects.productionJvmOptions(), arguments, port,
+                work.resolve("bridge-" + run + ".log"));
+        try {
+            bridge.awaitReady("/actuator/health/readiness", Duration.ofMinutes(3));
+        } catch (RuntimeException | java.io.IOException | InterruptedException notReady) {
+            bridge.kill();
+            throw notReady;
+        }
+        return bridge;
+    }
+
+    private static int acknowledged(Simulator simulator) throws Exception {
+        return simulator.report().path("webhooks").path("acknowledged").asInt();
+    }
+
+    private static int delivered(JsonNode report) {
+        return SYSTEMS.stream().mapToInt(system -> report.path(system).path("deliveries").asInt()).sum();
+    }
+}
