@@ -239,11 +239,8 @@ class WebhookProcessingFlowTest extends BridgeTest {
 
     /** Get Operation answers a Succeeded operation after 1.5 s. */
     private static void stubSlowOperation(String subscription, String operation, String action) {
-        MICROSOFT.stubFor(get(operationPath(subscription, operation)).willReturn(json(200, """
-                {"id":"%s","activityId":"a-1","subscriptionId":"%s","offerId":"bridge-offer","publisherId":"contoso",
-                 "planId":"pro","quantity":10,"action":"%s","timeStamp":"2026-11-02T10:15:00Z","status":"Succeeded",
-                 "errorStatusCode":"","errorMessage":""}
-                """.formatted(operation, subscription, action)).withFixedDelay(1500)));
+        MICROSOFT.stubFor(get(operationPath(subscription, operation))
+                .willReturn(json(200, operationJson(subscription, operation, action, "Succeeded", "pro", 10)).withFixedDelay(1500)));
     }
 
     @Test
@@ -405,11 +402,17 @@ class WebhookProcessingFlowTest extends BridgeTest {
 
     /** Get Operation (3.10) answers with this operation. */
     static void stubOperation(String subscription, String operation, String action, String status, String planId, Integer quantity) {
-        MICROSOFT.stubFor(get(operationPath(subscription, operation)).willReturn(json(200, """
+        MICROSOFT.stubFor(get(operationPath(subscription, operation))
+                .willReturn(json(200, operationJson(subscription, operation, action, status, planId, quantity))));
+    }
+
+    /** An operation as Get Operation (3.10) answers it. */
+    static String operationJson(String subscription, String operation, String action, String status, String planId, Integer quantity) {
+        return """
                 {"id":"%s","activityId":"a-1","subscriptionId":"%s","offerId":"bridge-offer","publisherId":"contoso",
                  "planId":"%s","quantity":%s,"action":"%s","timeStamp":"2026-11-02T10:15:00Z","status":"%s",
                  "errorStatusCode":"","errorMessage":""}
-                """.formatted(operation, subscription, planId, quantity, action, status))));
+                """.formatted(operation, subscription, planId, quantity, action, status);
     }
 
     /** Update Operation (3.11) answers with this status. */
