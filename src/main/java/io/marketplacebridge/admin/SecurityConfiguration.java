@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Profile;
@@ -86,12 +87,13 @@ class SecurityConfiguration {
      * firewall's reason may quote the name: its control characters are not logged.
      */
     @Bean
-    RequestRejectedHandler rejectedRequests(ObjectMapper json, LandingPage landingPage) {
+    RequestRejectedHandler rejectedRequests(ObjectMapper json, ObjectProvider<LandingPage> landingPage) {
         return (request, response, rejected) -> {
             LOG.warn("Request refused (400): {} {}", request.getMethod(), String.valueOf(rejected.getMessage()).replaceAll("\\p{Cntrl}", "?"));
-            if (request.getRequestURI().startsWith("/landing")) {
+            LandingPage landing = landingPage.getIfAvailable();
+            if (landing != null && request.getRequestURI().startsWith("/landing")) {
                 // The buyer's browser gets the landing page's own page for a link it cannot read.
-                HttpAnswer page = landingPage.forMalformedRequest();
+                HttpAnswer page = landing.forMalformedRequest();
                 response.setStatus(page.getStatus());
                 response.setContentType(page.getContentType());
                 response.getOutputStream().write(page.getBody().getBytes(StandardCharsets.UTF_8));
