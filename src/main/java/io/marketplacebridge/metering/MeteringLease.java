@@ -1,7 +1,7 @@
 package io.marketplacebridge.metering;
 
-import static io.marketplacebridge.metering.UsageIntake.instant;
-import static io.marketplacebridge.metering.UsageIntake.utc;
+import static io.marketplacebridge.registry.StoreTimes.instant;
+import static io.marketplacebridge.registry.StoreTimes.utc;
 
 import java.lang.management.ManagementFactory;
 import java.time.Clock;

@@ -1,7 +1,8 @@
 package io.marketplacebridge.metering;
 
-import static io.marketplacebridge.metering.UsageIntake.instant;
-import static io.marketplacebridge.metering.UsageIntake.utc;
+import static io.marketplacebridge.registry.StoreTimes.iso;
+import static io.marketplacebridge.registry.StoreTimes.instant;
+import static io.marketplacebridge.registry.StoreTimes.utc;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -273,11 +274,6 @@ public class UsageHours {
 
     private static BigDecimal decimal(Object value) {
         return value == null ? null : value instanceof BigDecimal decimal ? decimal : new BigDecimal(value.toString());
-    }
-
-    private static String iso(ResultSet rs, String column) throws SQLException {
-        Instant time = instant(rs, column);
-        return time == null ? null : time.toString();
     }
 
     private static Instant time(String value, String name, Instant fallback) {

@@ -1,5 +1,7 @@
 package io.marketplacebridge.metering;
 
+import static io.marketplacebridge.registry.StoreTimes.instant;
+import static io.marketplacebridge.registry.StoreTimes.utc;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,13 +10,10 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import io.marketplacebridge.web.HttpAnswer;
 import io.marketplacebridge.web.Problems;
 import java.math.BigDecimal;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -466,14 +465,6 @@ public class UsageIntake {
         return String.join(", ", Collections.nCopies(count, "?"));
     }
 
-    static OffsetDateTime utc(Instant instant) {
-        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
-    }
-
-    static Instant instant(ResultSet rs, String column) throws SQLException {
-        OffsetDateTime time = rs.getObject(column, OffsetDateTime.class);
-        return time == null ? null : time.toInstant();
-    }
 
     /** What the subscription was from {@code since} on. */
     private record State(String status, String planId, Instant since) {

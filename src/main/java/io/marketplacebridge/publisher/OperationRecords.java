@@ -1,11 +1,11 @@
 package io.marketplacebridge.publisher;
 
+import io.marketplacebridge.registry.StoreTimes;
 import io.marketplacebridge.web.ProblemException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +44,7 @@ public class OperationRecords {
     /** Records a new operation, status {@code Accepted}, and answers it with its fresh id. */
     public Map<String, Object> create(@Variable("command") Map<String, Object> command) {
         String operationId = UUID.randomUUID().toString();
-        OffsetDateTime now = now();
+        OffsetDateTime now = StoreTimes.now(clock);
         jdbc.update("INSERT INTO publisher_operation (operation_id, subscription_id, action, requested_value, status,"
                 + " attempts, created_at, updated_at) VALUES (?, ?, ?, ?, 'Accepted', 0, ?, ?)", operationId,
                 command.get("subscriptionId"), command.get("action"), requested(command), now, now);
@@ -81,13 +81,13 @@ public class OperationRecords {
     public void submitted(@Header("bridgeOperationId") String operationId, @Variable("started") Map<String, Object> started) {
         jdbc.update("UPDATE publisher_operation SET microsoft_operation_id = ?, operation_location = ?, status = 'InProgress',"
                 + " last_error = NULL, updated_at = ? WHERE operation_id = ?", started.get("microsoftOperationId"),
-                started.get("operationLocation"), now(), operationId);
+                started.get("operationLocation"), StoreTimes.now(clock), operationId);
     }
 
     /** One poll found the operation still running: counts it, with what it saw, and answers the polls so far. */
     public int polled(@Header("bridgeOperationId") String operationId, @Variable("pollError") String error) {
         jdbc.update("UPDATE publisher_operation SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE operation_id = ?",
-                error, now(), operationId);
+                error, StoreTimes.now(clock), operationId);
         Integer attempts = jdbc.queryForObject("SELECT attempts FROM publisher_operation WHERE operation_id = ?",
                 Integer.class, operationId);
         return attempts == null ? 0 : attempts;
@@ -100,7 +100,7 @@ public class OperationRecords {
     public void settle(@Header("bridgeOperationId") String operationId, @Variable("outcome") String status,
             @Variable("reason") String reason) {
         jdbc.update("UPDATE publisher_operation SET status = ?, last_error = COALESCE(?, last_error), updated_at = ?"
-                + " WHERE operation_id = ?", status, reason, now(), operationId);
+                + " WHERE operation_id = ?", status, reason, StoreTimes.now(clock), operationId);
     }
 
     /** A webhook saw the Microsoft operation settle: the publisher operation it belongs to, if any, is settled too. */
@@ -109,7 +109,7 @@ public class OperationRecords {
         Object status = operation.get("status");
         if ("Succeeded".equals(status) || "Failed".equals(status) || "Conflict".equals(status)) {
             jdbc.update("UPDATE publisher_operation SET status = ?, updated_at = ? WHERE microsoft_operation_id = ?"
-                    + " AND status IN ('Accepted', 'InProgress', 'Open')", status, now(), microsoftOperationId);
+                    + " AND status IN ('Accepted', 'InProgress', 'Open')", status, StoreTimes.now(clock), microsoftOperationId);
         }
     }
 
@@ -137,17 +137,8 @@ public class OperationRecords {
         row.put("operationLocation", rs.getString("operation_location"));
         row.put("attempts", rs.getInt("attempts"));
         row.put("lastError", rs.getString("last_error"));
-        row.put("createdAt", iso(rs, "created_at"));
-        row.put("updatedAt", iso(rs, "updated_at"));
+        row.put("createdAt", StoreTimes.iso(rs, "created_at"));
+        row.put("updatedAt", StoreTimes.iso(rs, "updated_at"));
         return row;
-    }
-
-    private static String iso(ResultSet rs, String column) throws SQLException {
-        OffsetDateTime time = rs.getObject(column, OffsetDateTime.class);
-        return time == null ? null : time.toInstant().toString();
-    }
-
-    private OffsetDateTime now() {
-        return OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
     }
 }

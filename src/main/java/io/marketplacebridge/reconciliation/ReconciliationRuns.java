@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.marketplacebridge.failure.TransientFailure;
+import io.marketplacebridge.registry.StoreTimes;
 import io.marketplacebridge.web.ProblemException;
 import io.marketplacebridge.web.Problems;
 import java.net.InetAddress;
@@ -12,7 +13,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,7 +75,7 @@ public class ReconciliationRuns {
      * @param requestedBy {@code schedule} or {@code operator}
      */
     public Map<String, Object> requested(@Header("bridgeRunId") String runId, @Header("bridgeRequestedBy") String requestedBy) {
-        insert(runId, requestedBy, "Queued", now());
+        insert(runId, requestedBy, "Queued", StoreTimes.now(clock));
         return view(runId);
     }
 
@@ -84,7 +84,7 @@ public class ReconciliationRuns {
      * due claims it, and the next one is due one interval later (a tenth early, so ticks that drift keep the pace).
      */
     public boolean claimSchedule() {
-        OffsetDateTime now = now();
+        OffsetDateTime now = StoreTimes.now(clock);
         OffsetDateTime next = now.plus(properties.interval().multipliedBy(9).dividedBy(10));
         return jdbc.update("UPDATE reconcile_lease SET next_scheduled_at = ? WHERE lease_name = ?"
                 + " AND (next_scheduled_at IS NULL OR next_scheduled_at <= ?)", next, LEASE, now) == 1;
@@ -98,7 +98,7 @@ public class ReconciliationRuns {
     public ReconciliationRun begin(@Header("bridgeRunId") String runId, @Header("bridgeRequestedBy") String requestedBy,
             @ExchangeProperty("bridgeDeliveryCount") Integer deliveryCount) {
         int attempt = deliveryCount == null ? 1 : deliveryCount;
-        OffsetDateTime now = now();
+        OffsetDateTime now = StoreTimes.now(clock);
         insert(runId, requestedBy == null ? "operator" : requestedBy, "Running", now);
         int taken = jdbc.update("UPDATE reconcile_lease SET owner = ?, run_id = ?, expires_at = ? WHERE lease_name = ?"
                 + " AND (owner IS NULL OR expires_at < ? OR run_id = ?)", instance, runId, now.plus(properties.lease()),
@@ -133,7 +133,7 @@ public class ReconciliationRuns {
      * stalled beyond {@code bridge.reconcile.lease} and another instance took over) stops with a transient failure.
      */
     public void seen(@Variable("run") ReconciliationRun run) {
-        OffsetDateTime now = now();
+        OffsetDateTime now = StoreTimes.now(clock);
         int renewed = jdbc.update("UPDATE reconcile_lease SET expires_at = ? WHERE lease_name = ? AND owner = ? AND run_id = ?",
                 now.plus(properties.lease()), LEASE, instance, run.getRunId());
         if (renewed == 0) {
@@ -296,7 +296,7 @@ public class ReconciliationRuns {
                 return null;
             }
             OffsetDateTime expires = rs.getObject("expires_at", OffsetDateTime.class);
-            if (expires == null || expires.isBefore(now())) {
+            if (expires == null || expires.isBefore(StoreTimes.now(clock))) {
                 return null;
             }
             Map<String, Object> holder = new LinkedHashMap<>();
@@ -309,7 +309,7 @@ public class ReconciliationRuns {
 
     private void end(ReconciliationRun run, String status, String detail) {
         save(run, status, detail);
-        jdbc.update("UPDATE reconcile_run SET finished_at = ? WHERE run_id = ?", now(), run.getRunId());
+        jdbc.update("UPDATE reconcile_run SET finished_at = ? WHERE run_id = ?", StoreTimes.now(clock), run.getRunId());
         jdbc.update("UPDATE reconcile_lease SET owner = NULL, run_id = NULL, expires_at = NULL WHERE lease_name = ?"
                 + " AND owner = ? AND run_id = ?", LEASE, instance, run.getRunId());
         metrics.finished(status, Duration.between(run.startedAt(), clock.instant()));
@@ -352,9 +352,9 @@ public class ReconciliationRuns {
         run.put("status", "Running".equals(status) && !holdsLease(runId) ? "Interrupted" : status);
         run.put("instance", rs.getString("instance"));
         run.put("attempts", rs.getInt("attempts"));
-        run.put("requestedAt", iso(rs, "requested_at"));
-        run.put("startedAt", iso(rs, "started_at"));
-        run.put("finishedAt", iso(rs, "finished_at"));
+        run.put("requestedAt", StoreTimes.iso(rs, "requested_at"));
+        run.put("startedAt", StoreTimes.iso(rs, "started_at"));
+        run.put("finishedAt", StoreTimes.iso(rs, "finished_at"));
         run.put("calls", rs.getInt("calls"));
         run.put("subscriptionsSeen", rs.getInt("subscriptions_seen"));
         List<Object> drift = section(report, ReconciliationRun.DRIFT);
@@ -424,15 +424,6 @@ public class ReconciliationRuns {
 
     private static String id(Map<String, Object> subscription) {
         return String.valueOf(subscription.get("id"));
-    }
-
-    private static String iso(ResultSet rs, String column) throws SQLException {
-        OffsetDateTime time = rs.getObject(column, OffsetDateTime.class);
-        return time == null ? null : time.toInstant().toString();
-    }
-
-    private OffsetDateTime now() {
-        return OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
     }
 
     private String write(Object value) {

@@ -9,7 +9,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,7 +79,7 @@ public class SubscriptionRegistry {
         String subscriptionId = String.valueOf(subscription.get("id"));
         String eventId = String.valueOf(event.get("eventId"));
         OffsetDateTime occurredAt = time(event.get("occurredAt"));
-        OffsetDateTime now = now();
+        OffsetDateTime now = StoreTimes.now(clock);
         try {
             jdbc.update("INSERT INTO subscription_event (event_id, subscription_id, event_type, event_source, status, plan_id,"
                     + " quantity, occurred_at, correlation_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", eventId,
@@ -129,7 +128,7 @@ public class SubscriptionRegistry {
             return;
         }
         String shortDetail = detail == null ? null : detail.length() > MAX_DETAIL_CHARS ? detail.substring(0, MAX_DETAIL_CHARS) : detail;
-        OffsetDateTime now = now();
+        OffsetDateTime now = StoreTimes.now(clock);
         String when = switch (outcome) {
             case DELIVERED -> "delivered_at = ?";
             case DEAD_LETTERED -> "dead_lettered_at = ?, dead_letter_reason = ?";
@@ -211,7 +210,7 @@ public class SubscriptionRegistry {
                     event.put("status", rs.getString("status"));
                     event.put("planId", rs.getString("plan_id"));
                     event.put("quantity", rs.getObject("quantity"));
-                    event.put("occurredAt", iso(rs, "occurred_at"));
+                    event.put("occurredAt", StoreTimes.iso(rs, "occurred_at"));
                     event.put("correlationId", rs.getString("correlation_id"));
                     event.put("deliveries", new ArrayList<Map<String, Object>>());
                     events.put(rs.getString("event_id"), event);
@@ -223,12 +222,12 @@ public class SubscriptionRegistry {
             delivery.put("outcome", rs.getString("outcome"));
             delivery.put("detail", rs.getString("detail"));
             delivery.put("attempts", rs.getObject("attempts"));
-            delivery.put("at", iso(rs, "updated_at"));
-            putIfSet(delivery, "deliveredAt", iso(rs, "delivered_at"));
-            putIfSet(delivery, "deadLetteredAt", iso(rs, "dead_lettered_at"));
+            delivery.put("at", StoreTimes.iso(rs, "updated_at"));
+            putIfSet(delivery, "deliveredAt", StoreTimes.iso(rs, "delivered_at"));
+            putIfSet(delivery, "deadLetteredAt", StoreTimes.iso(rs, "dead_lettered_at"));
             putIfSet(delivery, "deadLetterReason", rs.getString("dead_letter_reason"));
-            putIfSet(delivery, "replayedAt", iso(rs, "replayed_at"));
-            putIfSet(delivery, "discardedAt", iso(rs, "discarded_at"));
+            putIfSet(delivery, "replayedAt", StoreTimes.iso(rs, "replayed_at"));
+            putIfSet(delivery, "discardedAt", StoreTimes.iso(rs, "discarded_at"));
             putIfSet(delivery, "discardReason", rs.getString("discard_reason"));
             Map<String, Object> event = events.get(rs.getString("event_id"));
             if (event != null) {
@@ -280,14 +279,14 @@ public class SubscriptionRegistry {
         row.put("status", rs.getString("status"));
         row.put("lastEventId", rs.getString("last_event_id"));
         row.put("lastEventType", rs.getString("last_event_type"));
-        row.put("updatedAt", iso(rs, "updated_at"));
+        row.put("updatedAt", StoreTimes.iso(rs, "updated_at"));
         return row;
     }
 
     private Map<String, Object> record(ResultSet rs) throws SQLException {
         Map<String, Object> row = summary(rs);
-        row.put("createdAt", iso(rs, "created_at"));
-        row.put("microsoftSeenAt", iso(rs, "microsoft_seen_at"));
+        row.put("createdAt", StoreTimes.iso(rs, "created_at"));
+        row.put("microsoftSeenAt", StoreTimes.iso(rs, "microsoft_seen_at"));
         row.put("published", read(rs.getString("published_state")));
         return row;
     }
@@ -324,24 +323,15 @@ public class SubscriptionRegistry {
         return subscription.get("quantity") instanceof Number n ? n.longValue() : null;
     }
 
-    private OffsetDateTime now() {
-        return OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
-    }
-
     private OffsetDateTime time(Object iso) {
         if (iso == null) {
-            return now();
+            return StoreTimes.now(clock);
         }
         try {
-            return OffsetDateTime.ofInstant(Instant.parse(iso.toString()), ZoneOffset.UTC);
+            return StoreTimes.utc(Instant.parse(iso.toString()));
         } catch (RuntimeException notInstant) {
-            return now();
+            return StoreTimes.now(clock);
         }
-    }
-
-    private static String iso(ResultSet rs, String column) throws SQLException {
-        OffsetDateTime time = rs.getObject(column, OffsetDateTime.class);
-        return time == null ? null : time.toInstant().toString();
     }
 
     private String write(Object value) {

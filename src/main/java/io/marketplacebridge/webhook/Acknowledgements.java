@@ -1,10 +1,10 @@
 package io.marketplacebridge.webhook;
 
+import static io.marketplacebridge.registry.StoreTimes.utc;
 import io.marketplacebridge.failure.TransientFailure;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
@@ -94,10 +94,6 @@ public class Acknowledgements {
             }
             Thread.sleep(POLL_MILLIS);
         }
-    }
-
-    private static OffsetDateTime utc(Instant instant) {
-        return instant.atOffset(ZoneOffset.UTC);
     }
 
     private record Claim(String decision, Instant claimedAt) {
