@@ -19,6 +19,7 @@ import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.marketplacebridge.BridgeTest;
 import io.marketplacebridge.event.SubscriptionEventMapper;
+import io.marketplacebridge.registry.StoreTimes;
 import io.marketplacebridge.registry.SubscriptionRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.jms.ConnectionFactory;
@@ -467,7 +468,7 @@ class MeteringFlowTest extends BridgeTest {
         String id = subscribedSince(Duration.ofDays(2));
         postUsage(record(null, id, "api-calls", "1", hoursAgo(1).toString()));
         jdbc.update("UPDATE metering_lease SET holder = ?, instance = 'the other bridge', expires_at = ? WHERE name = 'report'",
-                UUID.randomUUID().toString(), UsageIntake.utc(now.plus(Duration.ofMinutes(1))));
+                UUID.randomUUID().toString(), StoreTimes.utc(now.plus(Duration.ofMinutes(1))));
 
         HttpResponse<String> held = call(port, "POST", "/api/admin/metering/report", OPERATOR, null);
 
