@@ -245,7 +245,11 @@ class MicrosoftFaultsIT {
             if (faults < TIMES && c.action().equals("Reinstate")) {
                 problems.add(c + ": only " + faults + " of " + TIMES + " faults were met");
             }
-            checkRetryAfterAndToken(c, faulted, problems);
+            // Get Operation of a change is called by both the acknowledgement lane and webhook-processing at once:
+            // the request after one's fault may be the other's first, so only single callers are checked.
+            if (!(c.call().equals("getOperation") && c.action().equals("ChangeQuantity"))) {
+                checkRetryAfterAndToken(c, faulted, problems);
+            }
         }
         return String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %d (%d faults) | %.1f s | %d | %d | %d | %d |",
                 row.get(0).call(), row.get(0).kind(), row.get(0).action(), row.size(), acknowledged, requests,
