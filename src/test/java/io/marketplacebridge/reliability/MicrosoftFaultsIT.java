@@ -61,6 +61,8 @@ class MicrosoftFaultsIT {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String OPERATOR = "Basic " + Base64.getEncoder()
             .encodeToString("admin:simulated-admin".getBytes(StandardCharsets.UTF_8));
+    private static final String INTEGRATION = "Basic " + Base64.getEncoder()
+            .encodeToString("integration:simulated-integration".getBytes(StandardCharsets.UTF_8));
 
     /** One webhook whose handling meets a fault on one call. */
     record Case(String call, String kind, String action, String subscription, String operation, Instant[] sentAt) {
@@ -90,7 +92,11 @@ class MicrosoftFaultsIT {
             arguments.addAll(List.of("--server.port=" + bridgePort, "--bridge.broker.data-dir=" + data,
                     "--bridge.broker.max-delivery-attempts=" + ATTEMPTS, "--bridge.broker.redelivery-delay=500ms",
                     "--bridge.broker.redelivery-multiplier=2.0", "--bridge.broker.max-redelivery-delay=5s",
-                    "--bridge.marketplace.request-timeout=" + CALL_TIMEOUT.toSeconds() + "s"));
+                    "--bridge.marketplace.request-timeout=" + CALL_TIMEOUT.toSeconds() + "s",
+                    "--bridge.operations.poll-interval=1s", "--bridge.operations.max-poll-interval=2s",
+                    "--bridge.metering.grace=0s", "--bridge.metering.interval=1h",
+                    // The embedded H2 store, open to this test too (AUTO_SERVER), to date a subscription's start back.
+                    "--bridge.store.url=" + storeUrl(data), "--bridge.store.username=bridge"));
             try (JavaProcess bridge = JavaProcess.start("bridge", Projects.bridgeJar(), jvm, arguments, bridgePort,
                     work.resolve("bridge.log"))) {
                 bridge.awaitReady("/actuator/health/readiness", Duration.ofMinutes(3));
@@ -108,13 +114,49 @@ class MicrosoftFaultsIT {
                 Case endless = endlessCase(microsoft);
                 List<Case> all = new ArrayList<>(cases);
                 all.add(endless);
+                // Metering needs subscriptions the registry knows as Subscribed since before the hour it reports: a
+                // Renew each, dated back once published.
+                List<Case> metered = new ArrayList<>();
+                for (String kind : MicrosoftSide.KINDS) {
+                    for (int round = 0; round < ROUNDS; round++) {
+                        metered.add(renewCase(microsoft, kind));
+                    }
+                }
+                all.addAll(metered);
                 send(bridge, all);
+                List<Case> polled = new ArrayList<>();
+                for (String kind : MicrosoftSide.KINDS) {
+                    for (int round = 0; round < ROUNDS; round++) {
+                        polled.add(pollCase(microsoft, bridge, kind));
+                    }
+                }
+                await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                    for (Case c : metered) {
+                        assertThat(delivered(microsoft, c)).as("Renewed of %s delivered", c).isPositive();
+                    }
+                });
+                try (java.sql.Connection store = java.sql.DriverManager.getConnection(storeUrl(data), "bridge", "")) {
+                    for (Case c : metered) {
+                        try (java.sql.PreparedStatement back = store.prepareStatement("UPDATE subscription_event SET occurred_at"
+                                + " = occurred_at - INTERVAL '6' HOUR WHERE subscription_id = ?")) {
+                            back.setString(1, c.subscription());
+                            assertThat(back.executeUpdate()).as("events of %s dated back", c).isPositive();
+                        }
+                    }
+                }
+                Instant hour = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS).minus(Duration.ofHours(2));
+                for (Case c : metered) {
+                    meter(microsoft, bridge, c, hour);
+                }
 
                 await().atMost(TIMEOUT).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
                     for (Case c : cases) {
                         assertThat(delivered(microsoft, c)).as("events of %s delivered to provisioning", c).isPositive();
                     }
                     assertThat(deadLetters(bridge, endless.subscription())).as("dead letters of the endless 500").isNotEmpty();
+                    for (Case c : polled) {
+                        assertThat(delivered(microsoft, c)).as("events of %s delivered to provisioning", c).isPositive();
+                    }
                 });
                 String wall = Reliability.seconds(started);
 
@@ -133,6 +175,14 @@ class MicrosoftFaultsIT {
                             table.append(row(microsoft, bridge, row, problems)).append('\n');
                         }
                     }
+                }
+                for (String kind : MicrosoftSide.KINDS) {
+                    table.append(pollRow(microsoft, bridge, polled.stream().filter(c -> c.kind().equals(kind)).toList(), problems))
+                            .append('\n');
+                }
+                for (String kind : MicrosoftSide.KINDS) {
+                    table.append(meteringRow(microsoft, bridge, metered.stream().filter(c -> c.kind().equals(kind)).toList(),
+                            hour, problems)).append('\n');
                 }
                 List<JsonNode> endlessLetters = deadLetters(bridge, endless.subscription());
                 table.append("| getOperation | 500 without end | Reinstate | 1 | ").append(acknowledgements(microsoft, endless).size())
@@ -174,6 +224,157 @@ class MicrosoftFaultsIT {
         microsoft.server().stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + c.subscription())).atPriority(2)
                 .willReturn(json(subscriptionJson(c.subscription()))));
         return c;
+    }
+
+    /**
+     * A publisher's quantity change (POST /api/subscriptions/{id}/quantity): Microsoft takes it with 202 and an
+     * Operation-Location, whose polls meet {@code kind} {@link #TIMES} times before the operation is Succeeded. The
+     * case's operation is Microsoft's, the event's idempotency key.
+     */
+    private static Case pollCase(MicrosoftSide microsoft, JavaProcess bridge, String kind) throws Exception {
+        Case c = new Case("operationStatus", kind, "ChangeQuantity", UUID.randomUUID().toString(), UUID.randomUUID().toString(),
+                new Instant[1]);
+        String subscription = "/api/saas/subscriptions/" + c.subscription();
+        microsoft.server().stubFor(get(urlPathEqualTo(subscription)).atPriority(2).willReturn(json(subscriptionJson(c.subscription()))));
+        microsoft.server().stubFor(get(urlPathEqualTo(subscription + "/listAvailablePlans")).atPriority(2)
+                .willReturn(json("{\"plans\":[]}")));
+        microsoft.server().stubFor(patch(urlPathEqualTo(subscription)).atPriority(2).willReturn(aResponse().withStatus(202)
+                .withHeader("Operation-Location", microsoft.url() + c.operationPath() + "?api-version=2018-08-31")));
+        microsoft.faultsThen("poll-" + c.operation(), () -> get(urlPathEqualTo(c.operationPath())), kind, TIMES,
+                json(operationJson(c.subscription(), c.operation(), "ChangeQuantity", "Succeeded")));
+        HttpResponse<String> accepted = HTTP.send(HttpRequest.newBuilder(URI.create(bridge.url() + "/api/subscriptions/"
+                        + c.subscription() + "/quantity")).timeout(Duration.ofSeconds(30)).header("Authorization", OPERATOR)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"quantity\":20}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(accepted.statusCode()).as("the quantity change of %s: %s", c, accepted.body()).isEqualTo(202);
+        c.sentAt()[0] = Instant.now();
+        return c;
+    }
+
+    /** A Renew of a fresh subscription: published without acknowledgement, so that the registry knows it Subscribed. */
+    private static Case renewCase(MicrosoftSide microsoft, String kind) {
+        Case c = new Case("usageBatch", kind, "Renew", UUID.randomUUID().toString(), UUID.randomUUID().toString(), new Instant[1]);
+        microsoft.server().stubFor(get(urlPathEqualTo(c.operationPath())).atPriority(2)
+                .willReturn(json(operationJson(c.subscription(), c.operation(), "Renew", "Succeeded"))));
+        microsoft.server().stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + c.subscription())).atPriority(2)
+                .willReturn(json(subscriptionJson(c.subscription()))));
+        return c;
+    }
+
+    private static final String BATCH = "/api/batchUsageEvent";
+
+    /**
+     * Records 12 units of usage for {@code hour} and runs the metering report until Microsoft has the hour: its batch
+     * meets {@code kind} {@link #TIMES} times first. One case at a time, so that each batch holds one case's hour.
+     */
+    private static void meter(MicrosoftSide microsoft, JavaProcess bridge, Case c, Instant hour) throws Exception {
+        String start = hour.toString().replace("Z", "");
+        String accepted = "{\"count\":1,\"result\":[{\"usageEventId\":\"" + UUID.randomUUID() + "\",\"status\":\"Accepted\","
+                + "\"messageTime\":\"" + Instant.now() + "\",\"resourceId\":\"" + c.subscription() + "\",\"quantity\":12,"
+                + "\"dimension\":\"api-calls\",\"effectiveStartTime\":\"" + start + "\",\"planId\":\"basic\"}]}";
+        microsoft.faultsThen("batch-" + c.subscription(), () -> com.github.tomakehurst.wiremock.client.WireMock.post(
+                urlPathEqualTo(BATCH)).withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing(c.subscription())),
+                c.kind(), TIMES, json(accepted));
+        String record = "{\"subscriptionId\":\"" + c.subscription() + "\",\"dimension\":\"api-calls\",\"quantity\":12,"
+                + "\"timestamp\":\"" + hour.plus(Duration.ofMinutes(20)) + "\"}";
+        HttpResponse<String> taken = HTTP.send(HttpRequest.newBuilder(URI.create(bridge.url() + "/api/usage"))
+                .timeout(Duration.ofSeconds(30)).header("Authorization", INTEGRATION).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(record)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(taken.statusCode()).as("usage of %s: %s", c, taken.body()).isEqualTo(202);
+        c.sentAt()[0] = Instant.now();
+        await().atMost(TIMEOUT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            HTTP.send(HttpRequest.newBuilder(URI.create(bridge.url() + "/api/admin/metering/report")).timeout(Duration.ofSeconds(60))
+                    .header("Authorization", OPERATOR).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(hourState(bridge, c)).as("the hour of %s", c).isEqualTo("reported");
+        });
+    }
+
+    /** The state of the case's only usage hour ({@code GET /api/subscriptions/{id}/usage}). */
+    private static String hourState(JavaProcess bridge, Case c) throws Exception {
+        HttpResponse<String> usage = HTTP.send(HttpRequest.newBuilder(URI.create(bridge.url() + "/api/subscriptions/"
+                + c.subscription() + "/usage")).timeout(Duration.ofSeconds(30)).header("Authorization", OPERATOR).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        return Reliability.JSON.readTree(usage.body()).path("hours").path(0).path("state").asText();
+    }
+
+    private static String pollRow(MicrosoftSide microsoft, JavaProcess bridge, List<Case> row, List<String> problems) throws Exception {
+        int settled = 0;
+        int requests = 0;
+        int once = 0;
+        int again = 0;
+        int lost = 0;
+        Duration slowest = Duration.ZERO;
+        for (Case c : row) {
+            List<ServeEvent> polls = requests(microsoft, "GET", c.operationPath());
+            requests += polls.size();
+            List<ServeEvent> answered = polls.stream().filter(event -> !isFault(event)).toList();
+            if (!answered.isEmpty()) {
+                settled++;
+                Duration took = Duration.between(c.sentAt()[0], answered.get(0).getRequest().getLoggedDate().toInstant());
+                slowest = took.compareTo(slowest) > 0 ? took : slowest;
+            } else {
+                problems.add(c + ": its operation was never read as settled");
+            }
+            int deliveries = provisioning(microsoft, c.operation()).size();
+            once += deliveries > 0 ? 1 : 0;
+            again += Math.max(0, deliveries - 1);
+            lost += deliveries == 0 ? 1 : 0;
+            checkRetryAfterAndToken(c, polls, problems);
+        }
+        int dead = Reliability.deadLetters(bridge.url()).getOrDefault("marketplace.operations", 0);
+        if (dead > 0) {
+            problems.add("marketplace.operations has " + dead + " dead letters");
+        }
+        return String.format(Locale.ROOT, "| Operation-Location poll | %s | publisher's ChangeQuantity | %d | %d (Succeeded) | %d (%d faults) | %.1f s"
+                + " (to the poll that read Succeeded) | %d | %d | %d | %d |", row.get(0).kind(), row.size(), settled, requests,
+                row.size() * TIMES, slowest.toMillis() / 1000.0, dead, once, again, lost);
+    }
+
+    private static String meteringRow(MicrosoftSide microsoft, JavaProcess bridge, List<Case> row, Instant hour,
+            List<String> problems) throws Exception {
+        int reported = 0;
+        int requests = 0;
+        int once = 0;
+        int again = 0;
+        int lost = 0;
+        Duration slowest = Duration.ZERO;
+        for (Case c : row) {
+            List<ServeEvent> batches = requests(microsoft, "POST", BATCH).stream()
+                    .filter(event -> event.getRequest().getBodyAsString().contains(c.subscription())).toList();
+            requests += batches.size();
+            List<ServeEvent> taken = batches.stream().filter(event -> !isFault(event)).toList();
+            if ("reported".equals(hourState(bridge, c))) {
+                reported++;
+            } else {
+                problems.add(c + ": its hour is not reported");
+            }
+            if (taken.size() != 1) {
+                problems.add(c + ": Microsoft took its hour " + taken.size() + " times");
+            } else {
+                Duration took = Duration.between(c.sentAt()[0], taken.get(0).getRequest().getLoggedDate().toInstant());
+                slowest = took.compareTo(slowest) > 0 ? took : slowest;
+            }
+            long billed = requests(microsoft, "POST", "/sandbox/recorder/billing").stream().filter(event -> ("usage:"
+                    + c.subscription() + ":api-calls:" + hour).equals(event.getRequest().getHeader("Idempotency-Key"))).count();
+            once += billed > 0 ? 1 : 0;
+            again += (int) Math.max(0, billed - 1);
+            lost += taken.isEmpty() ? 1 : 0;
+            checkRetryAfterAndToken(c, batches, problems);
+        }
+        int dead = Reliability.deadLetters(bridge.url()).getOrDefault("marketplace.usage", 0);
+        if (dead > 0) {
+            problems.add("marketplace.usage has " + dead + " dead letters");
+        }
+        return String.format(Locale.ROOT, "| metering batch | %s | usage of one hour | %d | %d (reported; taken by Microsoft once each) | %d (%d faults) | %.1f s"
+                + " (to the batch Microsoft took) | %d | %d (UsageReported at billing) | %d | %d |", row.get(0).kind(), row.size(),
+                reported, requests, row.size() * TIMES, slowest.toMillis() / 1000.0, dead, once, again, lost);
+    }
+
+    /** The bridge's embedded store as an H2 file that this test may open while the bridge runs. */
+    private static String storeUrl(Path data) {
+        return "jdbc:h2:file:" + data.toAbsolutePath().resolve("store").resolve("bridge")
+                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;AUTO_SERVER=TRUE";
     }
 
     /** A Reinstate whose Get Operation answers 500 every time: the budget runs out. */
@@ -280,7 +481,10 @@ class MicrosoftFaultsIT {
                     problems.add(c + ": unreadable Retry-After " + header);
                 }
             }
-            if (status == 401) {
+            // One fresh token per call: a token fetched after a 401 that is refused again is used by the next attempt.
+            boolean refusedAfterRefresh = i > 0 && faulted.get(i - 1).getResponse().getStatus() == 401
+                    && !faulted.get(i - 1).getRequest().getHeader("Authorization").equals(fault.getRequest().getHeader("Authorization"));
+            if (status == 401 && !refusedAfterRefresh) {
                 String refused = fault.getRequest().getHeader("Authorization");
                 String retried = next.getRequest().getHeader("Authorization");
                 if (refused.equals(retried)) {
@@ -350,7 +554,7 @@ class MicrosoftFaultsIT {
     private static String subscriptionJson(String id) {
         return """
                 {"id":"%s","name":"Fabrikam HR","publisherId":"contoso","offerId":"bridge-offer","planId":"basic","quantity":10,
-                 "saasSubscriptionStatus":"Subscribed","autoRenew":true,"isFreeTrial":false,"allowedCustomerOperations":["Read"],
+                 "saasSubscriptionStatus":"Subscribed","autoRenew":true,"isFreeTrial":false,"allowedCustomerOperations":["Read","Update","Delete"],
                  "purchaser":{"emailId":"buyer@tenant-a.example","objectId":"o-1","tenantId":"tenant-a","puid":"1"},
                  "beneficiary":{"emailId":"user@tenant-a.example","objectId":"o-2","tenantId":"tenant-a","puid":"2"},
                  "term":{"startDate":"2026-11-01","endDate":"2026-11-30","termUnit":"P1M"}}
