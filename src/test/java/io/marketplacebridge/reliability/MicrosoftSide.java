@@ -156,7 +156,7 @@ final class MicrosoftSide implements AutoCloseable {
         server.stubFor(request.get().atPriority(1).willReturn(fault(kind)));
     }
 
-    /** How long a 429 of this kind asks the bridge to wait: the seconds form says 2; the date form names a time 3 s on. */
+    /** How long a 429 of the seconds form asks the bridge to wait; the date form names a time 2 to 3 s on. */
     static final Duration RETRY_AFTER = Duration.ofSeconds(2);
 
     ResponseDefinitionBuilder fault(String kind) {
@@ -176,9 +176,9 @@ final class MicrosoftSide implements AutoCloseable {
         };
     }
 
-    /** An HTTP date 3 to 4 s after {@code now} (the next whole second, and 3 more): the date form of Retry-After. */
+    /** An HTTP date 2 to 3 s after {@code now} (the next whole second, and 2 more): the date form of Retry-After. */
     static String retryAfterDate(Instant now) {
-        return DateTimeFormatter.RFC_1123_DATE_TIME.format(now.truncatedTo(ChronoUnit.SECONDS).plusSeconds(4)
+        return DateTimeFormatter.RFC_1123_DATE_TIME.format(now.truncatedTo(ChronoUnit.SECONDS).plusSeconds(3)
                 .atOffset(ZoneOffset.UTC));
     }
 
