@@ -71,6 +71,9 @@ public class FulfillmentApi {
     private final HttpClient http;
     private final Clock clock;
     private final MeterRegistry meters;
+    /** Requests (method and path) whose Retry-After has not passed: when they may be sent again. */
+    private final java.util.concurrent.ConcurrentMap<String, Instant> throttledUntil = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_THROTTLED = 10_000;
 
     public FulfillmentApi(MarketplaceProperties properties, MarketplaceTokenProvider tokens, ObjectMapper json,
             RetryPolicy retries, Clock clock, MeterRegistry meters) {
@@ -333,6 +336,14 @@ public class FulfillmentApi {
         boolean refreshNow = false;
         int retry = 0;
         while (true) {
+            Failure throttled = stillThrottled(call);
+            if (throttled != null) {
+                if (!retryable(call, throttled, retry, deadline)) {
+                    throw throttled;
+                }
+                pause(call, throttled, retry++);
+                continue;
+            }
             HttpResponse<String> response;
             try {
                 response = send(call, correlation, refreshNow);
@@ -349,6 +360,7 @@ public class FulfillmentApi {
             }
             int status = response.statusCode();
             if (status >= 200 && status < 300) {
+                throttledUntil.remove(throttleKey(call));
                 return response;
             }
             // The token may be stale (revoked, rotated secret): one fresh token, once per call.
@@ -360,11 +372,49 @@ public class FulfillmentApi {
             }
             Failure failure = Failure.ofHttpStatus(SYSTEM, call.name(), status,
                     RetryAfter.parse(response.headers().firstValue("Retry-After").orElse(null)), detail(response.body()));
+            rememberRetryAfter(call, failure);
             if (!retryable(call, failure, retry, deadline)) {
                 throw failure;
             }
             pause(call, failure, retry++);
         }
+    }
+
+    /**
+     * A 429's Retry-After binds every caller of this instance, not only the attempt that got it: the
+     * acknowledgement lane's PATCH may be throttled and webhook-processing's then answers the same operation. Until it
+     * has passed, the same request (method and path) is not sent again; the caller gets a transient failure with the
+     * time still to wait, which the broker's back-off honours.
+     */
+    private Failure stillThrottled(Call call) {
+        Instant until = throttledUntil.get(throttleKey(call));
+        if (until == null) {
+            return null;
+        }
+        Duration left = Duration.between(clock.instant(), until);
+        if (left.isNegative() || left.isZero()) {
+            throttledUntil.remove(throttleKey(call), until);
+            return null;
+        }
+        return new Failure(Failure.Kind.TRANSIENT, SYSTEM, call.name(), 429, left, SYSTEM + " " + call.name()
+                + " not sent: Microsoft's Retry-After of its last 429 has " + left.toMillis() + " ms to run");
+    }
+
+    private void rememberRetryAfter(Call call, Failure failure) {
+        if (failure.getStatus() != 429 || failure.getRetryAfter() == null || failure.getRetryAfter().isZero()) {
+            return;
+        }
+        Instant now = clock.instant();
+        if (throttledUntil.size() >= MAX_THROTTLED) {
+            throttledUntil.values().removeIf(until -> !until.isAfter(now));
+        }
+        if (throttledUntil.size() < MAX_THROTTLED) {
+            throttledUntil.put(throttleKey(call), now.plus(failure.getRetryAfter()));
+        }
+    }
+
+    private static String throttleKey(Call call) {
+        return call.method() + " " + call.path();
     }
 
     private HttpResponse<String> send(Call call, String correlationId, boolean freshToken) throws IOException {

@@ -48,10 +48,12 @@ public class Acknowledgements {
                     operationId, subscriptionId, route, utc(now));
             return true;
         } catch (DuplicateKeyException held) {
-            // A claim left without a decision past its time is taken over.
+            // A claim left without a decision past its time is taken over. So is one this route left itself: only a
+            // redelivery of the same message meets it (its attempt failed), which need not wait for the claim to
+            // expire, past Microsoft's window and holding its consumer.
             return jdbc.update("UPDATE acknowledgement SET claimed_by = ?, claimed_at = ? WHERE operation_id = ?"
-                    + " AND decision IS NULL AND claimed_at < ?", route, utc(now), operationId,
-                    utc(now.minus(properties.claim()))) == 1;
+                    + " AND decision IS NULL AND (claimed_at < ? OR claimed_by = ?)", route, utc(now), operationId,
+                    utc(now.minus(properties.claim())), route) == 1;
         }
     }
 

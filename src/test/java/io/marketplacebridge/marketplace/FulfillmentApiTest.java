@@ -106,6 +106,42 @@ class FulfillmentApiTest {
         MICROSOFT.verify(1, getRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + timedOut)));
     }
 
+    /**
+     * Issue 20, scenario 5 (MicrosoftFaultsIT): the acknowledgement lane's PATCH was throttled and webhook-processing
+     * PATCHed the same operation 0.7 s later, inside the 2 s Retry-After. A 429's Retry-After now binds the next
+     * caller of the same request too: it is not sent, the caller gets a transient 429 with the time left.
+     */
+    @Test
+    void aThrottledRequestIsNotSentAgainByAnyCallerBeforeItsRetryAfter() throws Exception {
+        String id = newId();
+        String operation = newId();
+        String other = newId();
+        MICROSOFT.stubFor(patch(urlPathEqualTo(operationPath(id, operation))).inScenario("throttled-" + operation)
+                .whenScenarioStateIs(Scenario.STARTED).willSetStateTo("calm")
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "1")));
+        MICROSOFT.stubFor(patch(urlPathEqualTo(operationPath(id, operation))).inScenario("throttled-" + operation)
+                .whenScenarioStateIs("calm").willReturn(aResponse().withStatus(200)));
+        MICROSOFT.stubFor(patch(urlPathEqualTo(operationPath(id, other))).willReturn(aResponse().withStatus(200)));
+
+        Failure first = catchThrowableOfType(Failure.class, () -> queue.updateOperation(id, operation, "Success", "lane"));
+        Failure second = catchThrowableOfType(Failure.class, () -> queue.updateOperation(id, operation, "Success", "in-order"));
+
+        assertThat(first.getStatus()).isEqualTo(429);
+        assertThat(second.isPermanent()).isFalse();
+        assertThat(second.getStatus()).isEqualTo(429);
+        assertThat(second.getRetryAfter()).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(second.getMessage()).contains("update-operation", "Retry-After");
+        MICROSOFT.verify(1, patchRequestedFor(urlPathEqualTo(operationPath(id, operation))));
+        assertThat(queue.updateOperation(id, other, "Success", null)).as("another request is not held").isEqualTo("Updated");
+
+        Thread.sleep(second.getRetryAfter().toMillis() + 50);
+        assertThat(queue.updateOperation(id, operation, "Success", "in-order")).isEqualTo("Updated");
+        List<LoggedRequest> patches = MICROSOFT.findAll(patchRequestedFor(urlPathEqualTo(operationPath(id, operation))));
+        assertThat(patches).hasSize(2);
+        assertThat(Duration.between(patches.get(0).getLoggedDate().toInstant(), patches.get(1).getLoggedDate().toInstant()))
+                .isGreaterThanOrEqualTo(Duration.ofMillis(900));
+    }
+
     @Test
     void noAnswerAtAllIsTransient() {
         FulfillmentApi nowhere = new FulfillmentApi(properties(URI.create("http://localhost:1/api")), tokens,

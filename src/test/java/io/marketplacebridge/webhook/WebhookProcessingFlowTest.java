@@ -26,6 +26,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -42,6 +44,9 @@ class WebhookProcessingFlowTest extends BridgeTest {
 
     @Autowired
     ConnectionFactory connectionFactory;
+
+    @Autowired
+    org.springframework.jdbc.core.JdbcTemplate jdbc;
 
     @Test
     void acceptedPlanChangeIsAcknowledgedSuccessAndPublishedAsPlanChanged() throws Exception {
@@ -235,6 +240,35 @@ class WebhookProcessingFlowTest extends BridgeTest {
         await().atMost(WAIT).untilAsserted(() -> assertThat(eventTypesAtProvisioning(subscription)).containsExactly("PlanChanged"));
         MICROSOFT.verify(2, patchRequestedFor(operationPath(subscription, change)));
         assertThat(deadLettersOf(change)).isEmpty();
+    }
+
+    /**
+     * Issue 20, scenario 5 (MicrosoftFaultsIT): webhook-processing claimed a change and its PATCH failed; its
+     * redelivery waited for its own claim to expire (12 s) and acknowledged 15 s after the webhook, past Microsoft's
+     * 10-second window, holding its consumer (and the subscriptions queued behind it) meanwhile. A redelivery now takes
+     * back the claim its own route left undecided, and answers at once.
+     */
+    @Test
+    void aRedeliveryAnswersTheChangeItsOwnFailedAttemptClaimedWithoutWaitingForTheClaimToExpire() throws Exception {
+        String subscription = newSubscriptionId();
+        String change = newOperationId();
+        stubOperation(subscription, change, "ChangeQuantity", "InProgress", "pro", 20);
+        stubAcknowledgement(subscription, change, 200);
+        stubSubscription(subscription, "Subscribed", "pro", 20);
+        // What webhook-processing's failed attempt left: its claim, undecided.
+        Instant claimedAt = Instant.now();
+        jdbc.update("INSERT INTO acknowledgement (operation_id, subscription_id, claimed_by, claimed_at) VALUES (?, ?, ?, ?)",
+                change, subscription, "webhook-processing", claimedAt.atOffset(ZoneOffset.UTC));
+
+        MicrosoftWebhook.call(port, MicrosoftWebhook.notification(change, subscription, "ChangeQuantity", "pro", 20));
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(eventTypesAtProvisioning(subscription)).containsExactly("QuantityChanged"));
+        List<LoggedRequest> patches = MICROSOFT.findAll(patchRequestedFor(operationPath(subscription, change)));
+        assertThat(patches).hasSize(1);
+        assertThat(patches.get(0).getLoggedDate().toInstant()).as("acknowledged while its own claim was still held")
+                .isBefore(claimedAt.plus(Duration.ofSeconds(12)));
+        assertThat(jdbc.queryForObject("SELECT decision FROM acknowledgement WHERE operation_id = ?", String.class, change))
+                .isEqualTo("Success");
     }
 
     /** Get Operation answers a Succeeded operation after 1.5 s. */
