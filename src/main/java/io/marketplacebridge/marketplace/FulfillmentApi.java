@@ -19,9 +19,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.stream.Collectors;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.util.stream.Collectors;
 import org.apache.camel.Header;
 import org.apache.camel.Variable;
 import org.slf4j.Logger;
@@ -72,7 +74,7 @@ public class FulfillmentApi {
     private final Clock clock;
     private final MeterRegistry meters;
     /** Requests (method and path) whose Retry-After has not passed: when they may be sent again. */
-    private final java.util.concurrent.ConcurrentMap<String, Instant> throttledUntil = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Instant> throttledUntil = new ConcurrentHashMap<>();
     private static final int MAX_THROTTLED = 10_000;
 
     public FulfillmentApi(MarketplaceProperties properties, MarketplaceTokenProvider tokens, ObjectMapper json,
