@@ -1,7 +1,6 @@
 package io.marketplacebridge.reliability;
 
 import static io.marketplacebridge.reliability.Reliability.SYSTEMS;
-import static io.marketplacebridge.reliability.Reliability.WEBHOOKS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -40,9 +39,13 @@ import org.junit.jupiter.api.Test;
  * reaches every system (a {@code 200} without storage would be an event never delivered: the simulator does not
  * call again after a {@code 2xx}), a webhook that could not be stored is answered {@code 503} and called again,
  * nothing is dead-lettered. Repeats with the same idempotency key are counted, as are the answers during the gap and
- * the bridges' readiness. Sizes as in {@link CrashIT}.
+ * the bridges' readiness. Sizes as in {@link CrashIT}, but smaller by default ({@code ./mvnw verify} has 45 s for it:
+ * two bridges and two brokers start first): 60 webhooks over 12 subscriptions.
  */
 class BrokerFailoverIT {
+
+    private static final int WEBHOOKS = Integer.getInteger("reliability.webhooks", 60);
+    private static final int SUBSCRIPTIONS = Integer.getInteger("reliability.subscriptions", 12);
 
     private static final String USER = "bridge";
     private static final String PASSWORD = UUID.randomUUID().toString();
@@ -50,8 +53,9 @@ class BrokerFailoverIT {
 
     @Test
     void everyAcknowledgedWebhookReachesEverySystemWhenThePrimaryBrokerIsKilled() throws Exception {
+        long testStarted = System.nanoTime();
         Path work = Reliability.work("broker-failover");
-        Reliability.Figures figures = new Reliability.Figures("broker-failover");
+        Reliability.Figures figures = new Reliability.Figures("broker-failover", WEBHOOKS, SUBSCRIPTIONS);
         int primaryPort = Projects.freePort();
         int backupPort = Projects.freePort();
         int balancerPort = Projects.freePort();
@@ -59,37 +63,27 @@ class BrokerFailoverIT {
         String brokerUrl = failoverUrl(primaryPort, backupPort);
         int killPoint = (int) (WEBHOOKS * (0.2 + 0.6 * new Random(Reliability.SEED).nextDouble()));
 
-        List<JavaProcess> bridges = new ArrayList<>();
+        int simulatorPort = Projects.freePort();
+        // Everything starts at once: the bridges reach the broker and the simulator only once their routes start.
         try (ReplicatedBroker primary = ReplicatedBroker.start("primary", primaryPort, backupPort, work.resolve("primary"),
                         work.resolve("primary-broker.log"), USER, PASSWORD);
                 ReplicatedBroker backup = ReplicatedBroker.start("backup", backupPort, primaryPort, work.resolve("backup"),
                         work.resolve("backup-broker.log"), USER, PASSWORD);
+                Bridges processes = Bridges.start(bridgePorts, simulatorPort, brokerUrl, work);
                 WebhookBalancer balancer = WebhookBalancer.start(balancerPort,
                         bridgePorts.stream().map(port -> "http://127.0.0.1:" + port).toList());
-                Simulator simulator = Reliability.simulator(Projects.freePort(), balancerPort, work);
-                // closed first: the bridges stop while a broker still runs
-                AutoCloseable stopBridges = () -> {
-                    for (JavaProcess bridge : bridges) {
-                        bridge.close();
-                    }
-                }) {
+                Simulator simulator = Reliability.simulator(simulatorPort, balancerPort, work)) {
+            List<JavaProcess> bridges = processes.processes();
             primary.await(ReplicatedBroker.ACTIVE, Duration.ofMinutes(2));
-            for (int bridge = 0; bridge < bridgePorts.size(); bridge++) {
-                int port = bridgePorts.get(bridge);
-                bridges.add(JavaProcess.start("bridge-" + bridge, Projects.bridgeJar(), Projects.productionJvmOptions(),
-                        Reliability.bridgeArguments(simulator, port, work.resolve("data-" + bridge),
-                                "--bridge.broker.url=" + brokerUrl, "--bridge.broker.user=" + USER,
-                                "--bridge.broker.password=" + PASSWORD),
-                        port, work.resolve("bridge-" + bridge + ".log")));
-            }
+            backup.await(ReplicatedBroker.SYNCHRONIZED, Duration.ofMinutes(2));
             for (JavaProcess bridge : bridges) {
                 bridge.awaitReady("/actuator/health/readiness", Duration.ofMinutes(3));
             }
-            backup.await(ReplicatedBroker.SYNCHRONIZED, Duration.ofMinutes(2));
             figures.row("brokers", "primary " + primary.url() + ", backup " + backup.url() + " (replication, kill -9 of the primary)");
             figures.row("bridges' broker URL", brokerUrl);
 
-            Reliability.prepare(simulator, work);
+            simulator.reset();
+            simulator.prepare(SUBSCRIPTIONS, WEBHOOKS, Reliability.MIX, Reliability.SEED, work.resolve("load.tsv"));
             Set<String> operations = Reliability.operations(work);
             long started = System.nanoTime();
             Reliability.send(simulator);
@@ -156,6 +150,7 @@ class BrokerFailoverIT {
                     - Reliability.unacknowledgedChanges(report)) + " / " + Reliability.repeatedAcknowledgements(report));
             figures.row("dead letters", dead.values().stream().mapToInt(Integer::intValue).sum() + " " + dead);
             figures.row("wall time (send → last delivery and audit line, failover included)", wall);
+            figures.row("whole test (processes started and ready, burst, failover)", Reliability.seconds(testStarted));
             figures.row("not done", "failback to a restarted primary; a kill of the backup; a network partition (split brain)");
             figures.write();
 
@@ -170,6 +165,30 @@ class BrokerFailoverIT {
                     .distinct().count()).as("operations answered 200").isEqualTo(WEBHOOKS);
             assertThat(dead).as("dead letters").allSatisfy((queue, messages) -> assertThat(messages).as(queue).isZero());
             assertThat(Reliability.secretsInBridgeLogs(work)).as("secrets or tokens in the bridges' logs").isEmpty();
+        }
+    }
+
+    /** The two packaged bridges of the simulated profile on the pair, each with its own data directory (store, audit file). */
+    private record Bridges(List<JavaProcess> processes) implements AutoCloseable {
+
+        static Bridges start(List<Integer> ports, int simulatorPort, String brokerUrl, Path work) throws IOException {
+            List<JavaProcess> processes = new ArrayList<>();
+            for (int bridge = 0; bridge < ports.size(); bridge++) {
+                int port = ports.get(bridge);
+                processes.add(JavaProcess.start("bridge-" + bridge, Projects.bridgeJar(), Projects.productionJvmOptions(), List.of(
+                        "--spring.profiles.active=simulated", "--bridge.simulator.url=http://127.0.0.1:" + simulatorPort,
+                        "--server.port=" + port, "--bridge.broker.data-dir=" + work.resolve("data-" + bridge),
+                        "--bridge.broker.url=" + brokerUrl, "--bridge.broker.user=" + USER, "--bridge.broker.password=" + PASSWORD),
+                        port, work.resolve("bridge-" + bridge + ".log")));
+            }
+            return new Bridges(processes);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            for (JavaProcess process : processes) {
+                process.close();
+            }
         }
     }
 
