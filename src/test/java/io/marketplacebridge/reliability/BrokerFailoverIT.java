@@ -168,20 +168,48 @@ class BrokerFailoverIT {
         }
     }
 
-    /** The two packaged bridges of the simulated profile on the pair, each with its own data directory (store, audit file). */
+    /**
+     * The two packaged bridges of the simulated profile on the pair, each with its own data directory (audit file),
+     * sharing one store as production instances share PostgreSQL: an H2 file in {@code AUTO_SERVER} mode (the first
+     * process to open it serves it to the other), so that the acknowledgement lane's claims (docs/architecture.md)
+     * are seen by both. The second starts once the first has migrated the store (Flyway), so they do not race.
+     */
     private record Bridges(List<JavaProcess> processes) implements AutoCloseable {
 
-        static Bridges start(List<Integer> ports, int simulatorPort, String brokerUrl, Path work) throws IOException {
+        static Bridges start(List<Integer> ports, int simulatorPort, String brokerUrl, Path work)
+                throws IOException, InterruptedException {
+            String store = "jdbc:h2:file:" + work.resolve("store/bridge").toAbsolutePath()
+                    + ";AUTO_SERVER=TRUE;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH";
             List<JavaProcess> processes = new ArrayList<>();
             for (int bridge = 0; bridge < ports.size(); bridge++) {
                 int port = ports.get(bridge);
+                if (bridge > 0) {
+                    awaitMigrated(processes.get(0));
+                }
                 processes.add(JavaProcess.start("bridge-" + bridge, Projects.bridgeJar(), Projects.productionJvmOptions(), List.of(
                         "--spring.profiles.active=simulated", "--bridge.simulator.url=http://127.0.0.1:" + simulatorPort,
                         "--server.port=" + port, "--bridge.broker.data-dir=" + work.resolve("data-" + bridge),
-                        "--bridge.broker.url=" + brokerUrl, "--bridge.broker.user=" + USER, "--bridge.broker.password=" + PASSWORD),
+                        "--bridge.broker.url=" + brokerUrl, "--bridge.broker.user=" + USER, "--bridge.broker.password=" + PASSWORD,
+                        "--bridge.store.url=" + store, "--bridge.store.username=bridge", "--bridge.store.password="),
                         port, work.resolve("bridge-" + bridge + ".log")));
             }
             return new Bridges(processes);
+        }
+
+        /** Waits for Flyway's last line in the bridge's log ("Successfully applied" or "up to date"). */
+        private static void awaitMigrated(JavaProcess bridge) throws IOException, InterruptedException {
+            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+            while (System.nanoTime() < deadline) {
+                String log = Files.exists(bridge.log()) ? Files.readString(bridge.log()) : "";
+                if (log.contains("Successfully applied") || log.contains("is up to date")) {
+                    return;
+                }
+                if (log.contains("APPLICATION FAILED TO START")) {
+                    throw new IllegalStateException("bridge-0 did not start; see " + bridge.log());
+                }
+                Thread.sleep(200);
+            }
+            throw new IllegalStateException("bridge-0 did not migrate its store within 3 minutes; see " + bridge.log());
         }
 
         @Override
