@@ -191,9 +191,14 @@ final class Reliability {
         private final List<String[]> rows = new ArrayList<>();
 
         Figures(String scenario) throws IOException {
+            this(scenario, WEBHOOKS, SUBSCRIPTIONS);
+        }
+
+        /** For a scenario whose burst has a size of its own. */
+        Figures(String scenario, int webhooks, int subscriptions) throws IOException {
             this.scenario = scenario;
             row("machine", machine());
-            row("size", WEBHOOKS + " webhooks over " + SUBSCRIPTIONS + " subscriptions, seed " + SEED);
+            row("size", webhooks + " webhooks over " + subscriptions + " subscriptions, seed " + SEED);
         }
 
         void row(String figure, Object value) {
