@@ -59,11 +59,11 @@ class StoreOutageIT {
     private final List<String> modes = List.of(System.getProperty("reliability.store-outages", "immediate").split(","));
     private final int attempts = Integer.getInteger("reliability.outage-attempts", 150);
     /**
-     * The quick size is smaller than the other fault tests' (200 webhooks over 40 subscriptions), to keep within its
+     * The quick size is smaller than the other fault tests' (100 webhooks over 25 subscriptions), to keep within its
      * share of {@code ./mvnw verify}; {@code -Dreliability.webhooks} and {@code .subscriptions} set it as for them.
      */
-    private static final int WEBHOOKS = Integer.getInteger("reliability.webhooks", 200);
-    private static final int SUBSCRIPTIONS = Integer.getInteger("reliability.subscriptions", 40);
+    private static final int WEBHOOKS = Integer.getInteger("reliability.webhooks", 100);
+    private static final int SUBSCRIPTIONS = Integer.getInteger("reliability.subscriptions", 25);
 
     @Test
     void theBridgeRidesOutAStoreOutageAndCatchesUpWithoutDuplicateTimelineRows() throws Exception {
