@@ -59,6 +59,15 @@ class DownstreamOutageIT {
                                 "--bridge.broker.redelivery-multiplier=2.0", "--bridge.broker.max-redelivery-delay=5s"),
                         bridgePort, work.resolve("bridge.log"))) {
             bridge.awaitReady("/actuator/health/readiness", Duration.ofMinutes(3));
+            // The second phase's bridge starts now, so that the phase hardly waits for its start; it takes no webhook
+            // until then.
+            int deadLetterPort = Projects.freePort();
+            deadLetterBridge = JavaProcess.start("bridge", Projects.bridgeJar(), Projects.productionJvmOptions(),
+                    Reliability.bridgeArguments(simulator, deadLetterPort, work.resolve("data-dead-letters"),
+                            "--bridge.broker.max-delivery-attempts=" + deadLetterAttempts,
+                            "--bridge.broker.redelivery-delay=500ms", "--bridge.broker.redelivery-multiplier=1.0",
+                            "--bridge.broker.max-redelivery-delay=500ms"),
+                    deadLetterPort, work.resolve("bridge-dead-letters.log"));
             figures.row("bridge retry budget", attempts + " attempts, 1 s doubling to 5 s (about " + (5 * attempts / 60) + " min)");
 
             Reliability.prepare(simulator, work);
@@ -76,15 +85,6 @@ class DownstreamOutageIT {
                 }
             });
             String othersDone = Reliability.seconds(started);
-            // The second phase's bridge starts while this one waits out the outage and billing catches up, so that
-            // the phase hardly waits for its start; it takes no webhook until then.
-            int deadLetterPort = Projects.freePort();
-            deadLetterBridge = JavaProcess.start("bridge", Projects.bridgeJar(), Projects.productionJvmOptions(),
-                    Reliability.bridgeArguments(simulator, deadLetterPort, work.resolve("data-dead-letters"),
-                            "--bridge.broker.max-delivery-attempts=" + deadLetterAttempts,
-                            "--bridge.broker.redelivery-delay=500ms", "--bridge.broker.redelivery-multiplier=1.0",
-                            "--bridge.broker.max-redelivery-delay=500ms"),
-                    deadLetterPort, work.resolve("bridge-dead-letters.log"));
             await().atMost(outage.plusMinutes(1)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
                     .until(() -> System.nanoTime() - started >= outage.toNanos());
             JsonNode during = simulator.report();
