@@ -194,7 +194,7 @@ final class Reliability {
             this(scenario, WEBHOOKS, SUBSCRIPTIONS);
         }
 
-        /** For a scenario whose quick size is its own (BrokerFailoverIT). */
+        /** For a scenario whose burst has a size of its own. */
         Figures(String scenario, int webhooks, int subscriptions) throws IOException {
             this.scenario = scenario;
             row("machine", machine());
