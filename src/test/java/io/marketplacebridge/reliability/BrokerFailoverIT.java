@@ -135,28 +135,16 @@ class BrokerFailoverIT {
                     .mapToLong(WebhookBalancer.Answer::atNanos).min().orElse(System.nanoTime());
             Map<Integer, Integer> duringGap = balancer.statuses(killed, gapEnd);
 
-            figures.row("sent", webhooks.path("sent").asInt());
-            figures.row("acknowledged", webhooks.path("acknowledged").asInt() + " (" + webhooks.path("attempts").asInt()
-                    + " calls, retries included; " + webhooks.path("givenUp").asInt() + " given up)");
+            figures.webhooks(webhooks);
             figures.row("kill -9 of the primary at (seeded)", atKill.path("webhooks").path("acknowledged").asInt() + " acknowledged");
             figures.row("backup active after the kill", millis(backupActive - killed));
             figures.row("gap (kill → first webhook stored on the backup)", millis(gapEnd - killed));
             figures.row("webhook answers: all / from the kill on / in the gap", all + " / " + afterKill + " / " + duringGap);
             figures.row("answers per bridge", perBridge(balancer));
             figures.row("readiness after the kill", readiness.summary(killed));
-            for (String system : SYSTEMS) {
-                JsonNode counts = report.path(system);
-                figures.row(system + ": delivered once / again with the same key (accepted again) / lost / out of order",
-                        counts.path("distinctKeys").asInt() + " / " + counts.path("repeated").asInt() + " ("
-                                + counts.path("acceptedRepeats").asInt() + ") / " + counts.path("neverDelivered").asInt()
-                                + " / " + counts.path("outOfOrder").asInt());
-            }
+            figures.systems(report);
             figures.row("audit files (both bridges): events", auditEvents(work, operations));
-            figures.row("changes acknowledged / PATCHed more than once", (report.path("acknowledgements").size()
-                    - Reliability.unacknowledgedChanges(report)) + " / " + Reliability.repeatedAcknowledgements(report));
-            // BridgeMetrics warns of each; reported, not asserted (as in CrashIT).
-            figures.row("changes acknowledged past Microsoft's 10-second window (bridge log warnings)",
-                    Reliability.bridgeLogLines(work, "past Microsoft's 10-second window"));
+            figures.acknowledgements(report, work);
             figures.row("dead letters", dead.values().stream().mapToInt(Integer::intValue).sum() + " " + dead);
             figures.row("wall time (send → last delivery and audit line, failover included)", wall);
             figures.row("whole test (processes started and ready, burst, failover)", Reliability.seconds(testStarted));

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 class CrashIT {
 
-    private final int kills = Integer.getInteger("reliability.kills", 2);
+    private final int kills = Integer.getInteger("reliability.kills", 1);
 
     @Test
     void everyAcknowledgedWebhookReachesEverySystemAfterKills() throws Exception {
@@ -76,22 +76,11 @@ class CrashIT {
                 JsonNode report = last.get();
                 JsonNode webhooks = report.path("webhooks");
                 Reliability.Audit audit = Reliability.audit(data, operations);
-                figures.row("sent", webhooks.path("sent").asInt());
-                figures.row("acknowledged", webhooks.path("acknowledged").asInt() + " (" + webhooks.path("attempts").asInt()
-                        + " calls, retries included; " + webhooks.path("givenUp").asInt() + " given up)");
-                for (String system : SYSTEMS) {
-                    JsonNode counts = report.path(system);
-                    figures.row(system + ": delivered once / again with the same key (accepted again) / lost / out of order",
-                            counts.path("distinctKeys").asInt() + " / " + counts.path("repeated").asInt() + " ("
-                                    + counts.path("acceptedRepeats").asInt() + ") / " + counts.path("neverDelivered").asInt()
-                                    + " / " + counts.path("outOfOrder").asInt());
-                }
+                figures.webhooks(webhooks);
+                figures.systems(report);
                 figures.row("audit file: events / repeated lines", audit.events() + " / " + audit.repeatedLines());
-                figures.row("changes acknowledged / PATCHed more than once", (report.path("acknowledgements").size()
-                        - Reliability.unacknowledgedChanges(report)) + " / " + Reliability.repeatedAcknowledgements(report));
-                // BridgeMetrics warns of each; reported, not asserted: after a restart the backlog comes first.
-                figures.row("changes acknowledged past Microsoft's 10-second window (bridge log warnings)",
-                        Reliability.bridgeLogLines(work, "past Microsoft's 10-second window"));
+                // After a restart the backlog comes first: late acknowledgements are reported, not asserted.
+                figures.acknowledgements(report, work);
                 figures.row("wall time (send → last delivery and audit line, restarts included)", wall);
                 figures.row("not done", "kills during landing, publisher operations, reconciliation and a metering report");
                 figures.write();

@@ -113,13 +113,7 @@ class DownstreamOutageIT {
             figures.row("billing during the outage", billingDuring.path("deliveries").asInt() + " deliveries, "
                     + billingDuring.path("refused").asInt() + " refused, " + billingDuring.path("neverDelivered").asInt()
                     + " events not yet delivered");
-            for (String system : SYSTEMS) {
-                JsonNode counts = report.path(system);
-                figures.row(system + ": delivered once / again with the same key (accepted again) / lost / out of order",
-                        counts.path("distinctKeys").asInt() + " / " + counts.path("repeated").asInt() + " ("
-                                + counts.path("acceptedRepeats").asInt() + ") / " + counts.path("neverDelivered").asInt()
-                                + " / " + counts.path("outOfOrder").asInt());
-            }
+            figures.systems(report);
             figures.row("dead letters during the outage / after", deadDuring.values().stream().mapToInt(Integer::intValue).sum()
                     + " / " + dead.values().stream().mapToInt(Integer::intValue).sum() + " " + dead);
             figures.row("wall time (send → billing has everything)", wall);

@@ -201,6 +201,35 @@ final class Reliability {
             row("size", webhooks + " webhooks over " + subscriptions + " subscriptions, seed " + SEED);
         }
 
+        /** The simulator's webhook counts: sent, and acknowledged with the calls it took. */
+        void webhooks(JsonNode webhooks) {
+            row("sent", webhooks.path("sent").asInt());
+            row("acknowledged", webhooks.path("acknowledged").asInt() + " (" + webhooks.path("attempts").asInt()
+                    + " calls, retries included; " + webhooks.path("givenUp").asInt() + " given up)");
+        }
+
+        /** Per system of the simulator's report: delivered once, again with the same key, lost, out of order. */
+        void systems(JsonNode report) {
+            for (String system : SYSTEMS) {
+                JsonNode counts = report.path(system);
+                row(system + ": delivered once / again with the same key (accepted again) / lost / out of order",
+                        counts.path("distinctKeys").asInt() + " / " + counts.path("repeated").asInt() + " ("
+                                + counts.path("acceptedRepeats").asInt() + ") / " + counts.path("neverDelivered").asInt()
+                                + " / " + counts.path("outOfOrder").asInt());
+            }
+        }
+
+        /**
+         * Changes acknowledged (Update Operation), PATCHed more than once, and acknowledged past Microsoft's window
+         * (BridgeMetrics warns of each in the bridges' logs under {@code work}): reported, not asserted.
+         */
+        void acknowledgements(JsonNode report, Path work) throws IOException {
+            row("changes acknowledged / PATCHed more than once", (report.path("acknowledgements").size()
+                    - unacknowledgedChanges(report)) + " / " + repeatedAcknowledgements(report));
+            row("changes acknowledged past Microsoft's 10-second window (bridge log warnings)",
+                    bridgeLogLines(work, "past Microsoft's 10-second window"));
+        }
+
         void row(String figure, Object value) {
             rows.add(new String[] {figure, String.valueOf(value)});
             System.out.println("[" + scenario + "] " + figure + ": " + value);

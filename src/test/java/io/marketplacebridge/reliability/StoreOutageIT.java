@@ -168,21 +168,10 @@ class StoreOutageIT {
                 Timeline api = timelineThroughApi(bridge.url(), bySubscription);
                 readiness.close();
 
-                figures.row("sent", webhooks.path("sent").asInt());
-                figures.row("acknowledged", webhooks.path("acknowledged").asInt() + " (" + webhooks.path("attempts").asInt()
-                        + " calls, retries included; " + webhooks.path("givenUp").asInt() + " given up)");
-                for (String system : SYSTEMS) {
-                    JsonNode counts = report.path(system);
-                    figures.row(system + ": delivered once / again with the same key (accepted again) / lost / out of order",
-                            counts.path("distinctKeys").asInt() + " / " + counts.path("repeated").asInt() + " ("
-                                    + counts.path("acceptedRepeats").asInt() + ") / " + counts.path("neverDelivered").asInt()
-                                    + " / " + counts.path("outOfOrder").asInt());
-                }
+                figures.webhooks(webhooks);
+                figures.systems(report);
                 figures.row("audit file: events / repeated lines", audit.events() + " / " + audit.repeatedLines());
-                figures.row("changes acknowledged / PATCHed more than once", (report.path("acknowledgements").size()
-                        - Reliability.unacknowledgedChanges(report)) + " / " + Reliability.repeatedAcknowledgements(report));
-                figures.row("changes acknowledged past Microsoft's 10-second window (bridge log warnings)",
-                        Reliability.bridgeLogLines(work, "past Microsoft's 10-second window"));
+                figures.acknowledgements(report, work);
                 figures.row("timeline in the store (subscription_event): events / rows / duplicate (subscription, event) rows",
                         sql.events() + " / " + sql.rows() + " / " + sql.duplicates());
                 figures.row("timeline through GET /api/subscriptions/{id}/events: subscriptions / events / listed twice / "
