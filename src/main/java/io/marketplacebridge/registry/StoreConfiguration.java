@@ -25,6 +25,9 @@ class StoreConfiguration {
         HikariConfig config = new HikariConfig();
         config.setPoolName("bridge-store");
         config.setMaximumPoolSize(Math.max(2, store.maxConnections()));
+        // Connections are opened as the load asks for them, not all at start: an idle instance holds two of the
+        // server's connections, not bridge.store.max-connections.
+        config.setMinimumIdle(2);
         // A store that does not answer fails the step (the message is redelivered) instead of holding a consumer.
         config.setConnectionTimeout(5_000);
         config.setValidationTimeout(2_000);
