@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -59,21 +58,8 @@ class CrashIT {
                 }
                 figures.row("kill -9 points (seeded), at", String.join("; ", killed));
 
-                AtomicReference<JsonNode> last = new AtomicReference<>();
-                await().atMost(Reliability.TIMEOUT).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-                    JsonNode report = simulator.report();
-                    last.set(report);
-                    JsonNode webhooks = report.path("webhooks");
-                    assertThat(webhooks.path("acknowledged").asInt()).as("webhooks acknowledged; " + webhooks).isEqualTo(WEBHOOKS);
-                    for (String system : SYSTEMS) {
-                        assertThat(report.path(system).path("neverDelivered").asInt(-1)).as(system + " never delivered; "
-                                + Reliability.systems(report)).isZero();
-                    }
-                    assertThat(Reliability.audit(data, operations).events()).as("events in the audit file").isEqualTo(WEBHOOKS);
-                    assertThat(Reliability.unacknowledgedChanges(report)).as("changes without Update Operation").isZero();
-                });
+                JsonNode report = Reliability.awaitEverything(simulator, WEBHOOKS, data, operations, more -> { });
                 String wall = Reliability.seconds(started);
-                JsonNode report = last.get();
                 JsonNode webhooks = report.path("webhooks");
                 Reliability.Audit audit = Reliability.audit(data, operations);
                 figures.webhooks(webhooks);

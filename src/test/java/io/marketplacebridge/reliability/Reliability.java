@@ -1,5 +1,8 @@
 package io.marketplacebridge.reliability;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.marketplacebridge.process.Projects;
@@ -25,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
@@ -51,6 +55,35 @@ final class Reliability {
             "ChangePlan", 0.15, "Suspend", 0.1, "Reinstate", 0.1));
 
     private Reliability() {
+    }
+
+    /** A further check of the simulator's report while {@link #awaitEverything} waits. */
+    @FunctionalInterface
+    interface ReportCheck {
+        void check(JsonNode report) throws Exception;
+    }
+
+    /**
+     * Waits (up to {@code -Dreliability.timeout}) until all {@code webhooks} are acknowledged, provisioning, billing
+     * and the CRM have every event, the audit file under {@code data} has them all, every change had its Update
+     * Operation, and {@code more} holds; the simulator's last report.
+     */
+    static JsonNode awaitEverything(Simulator simulator, int webhooks, Path data, Set<String> operations, ReportCheck more) {
+        AtomicReference<JsonNode> last = new AtomicReference<>();
+        await().atMost(TIMEOUT).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            JsonNode report = simulator.report();
+            last.set(report);
+            JsonNode counts = report.path("webhooks");
+            assertThat(counts.path("acknowledged").asInt()).as("webhooks acknowledged; " + counts).isEqualTo(webhooks);
+            for (String system : SYSTEMS) {
+                assertThat(report.path(system).path("neverDelivered").asInt(-1)).as(system + " never delivered; "
+                        + systems(report)).isZero();
+            }
+            assertThat(audit(data, operations).events()).as("events in the audit file").isEqualTo(webhooks);
+            assertThat(unacknowledgedChanges(report)).as("changes without Update Operation").isZero();
+            more.check(report);
+        });
+        return last.get();
     }
 
     static Path work(String scenario) throws IOException {

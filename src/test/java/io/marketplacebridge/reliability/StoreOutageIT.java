@@ -36,7 +36,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -144,23 +143,10 @@ class StoreOutageIT {
                 }
                 figures.row("store outages", String.join("; ", outages));
 
-                AtomicReference<JsonNode> last = new AtomicReference<>();
-                await().atMost(Reliability.TIMEOUT).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-                    JsonNode report = simulator.report();
-                    last.set(report);
-                    JsonNode webhooks = report.path("webhooks");
-                    assertThat(webhooks.path("acknowledged").asInt()).as("webhooks acknowledged; " + webhooks).isEqualTo(WEBHOOKS);
-                    for (String system : SYSTEMS) {
-                        assertThat(report.path(system).path("neverDelivered").asInt(-1)).as(system + " never delivered; "
-                                + Reliability.systems(report)).isZero();
-                    }
-                    assertThat(Reliability.audit(data, operations).events()).as("events in the audit file").isEqualTo(WEBHOOKS);
-                    assertThat(Reliability.unacknowledgedChanges(report)).as("changes without Update Operation").isZero();
-                    assertThat(deliveredInRegistry(postgres, operations)).as("(event, system) recorded delivered in the registry")
-                            .isEqualTo(4 * WEBHOOKS);
-                });
+                JsonNode report = Reliability.awaitEverything(simulator, WEBHOOKS, data, operations, more ->
+                        assertThat(deliveredInRegistry(postgres, operations)).as("(event, system) recorded delivered in the registry")
+                                .isEqualTo(4 * WEBHOOKS));
                 String wall = Reliability.seconds(started);
-                JsonNode report = last.get();
                 JsonNode webhooks = report.path("webhooks");
                 Reliability.Audit audit = Reliability.audit(data, operations);
                 Map<String, Integer> dead = Reliability.deadLetters(bridge.url());
