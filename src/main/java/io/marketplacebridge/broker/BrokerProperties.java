@@ -14,7 +14,7 @@ import org.springframework.validation.annotation.Validated;
  * @param user user for the external broker
  * @param password password for the external broker
  * @param dataDir journal, bindings, paging and large-message directory of the embedded broker
- * @param maxDeliveryAttempts deliveries of one message before it goes to its dead-letter queue
+ * @param maxDeliveryAttempts failed attempts of one message before the bridge moves it to its dead-letter queue
  * @param redeliveryDelay delay before the first redelivery
  * @param redeliveryMultiplier factor applied to the delay at each further redelivery
  * @param maxRedeliveryDelay upper bound of the redelivery delay
@@ -34,6 +34,16 @@ public record BrokerProperties(
         @NotNull Duration maxRedeliveryDelay,
         @NotNull Duration callTimeout,
         @Min(1) int consumers) {
+
+    /**
+     * The broker's own delivery limit, four times the bridge's: the backstop for a message no consumer finishes or
+     * fails (one that brings its consumer down each time). Deliveries the bridge did not fail count there too (a
+     * failover rolls back every transaction in flight), so it must be well above the bridge's budget; an external
+     * broker's broker.xml sets the same (config/artemis/broker.xml).
+     */
+    public int backstopDeliveryAttempts() {
+        return 4 * maxDeliveryAttempts;
+    }
 
     /** True when no external broker is configured and the bridge runs its own. */
     public boolean embedded() {

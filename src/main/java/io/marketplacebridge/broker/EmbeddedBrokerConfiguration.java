@@ -72,9 +72,9 @@ class EmbeddedBrokerConfiguration {
                 .setDeadLetterQueuePrefix(SimpleString.of(DEAD_LETTER_PREFIX))
                 // No message of the bridge expires; without an expiry address Artemis warns about it at every start.
                 .setExpiryAddress(SimpleString.of(EXPIRY))
-                // The routes dead-letter on the last attempt themselves, with the reason; the broker's own
-                // limit is one higher so it only acts when a consumer died before it could.
-                .setMaxDeliveryAttempts(broker.maxDeliveryAttempts() + 1)
+                // The routes dead-letter on their last failed attempt themselves, with the reason; the broker's
+                // limit is a backstop far above it, for a message whose consumer dies each time.
+                .setMaxDeliveryAttempts(broker.backstopDeliveryAttempts())
                 // A rolled-back message goes back to the head of its queue at once: the consumer waits out the
                 // back-off before it rolls back (RedeliveryBackoff), so later messages of its subscription cannot
                 // overtake it, as they would a message the broker holds back for a redelivery delay.

@@ -9,10 +9,13 @@ import org.apache.camel.Header;
 import org.springframework.stereotype.Component;
 
 /**
- * When each message being redelivered first failed, for the {@code bridgeFirstFailedAt} reason of its dead letter
- * (queue-consumer-errors). A failed attempt rolls back, so the message cannot carry the time itself, and Artemis
- * keeps a delivery count but no times. This instance remembers them in memory: after a restart, or when another
- * bridge instance took the redelivery, the first failure recorded is the first one this instance saw.
+ * The attempts this bridge instance failed for each message being redelivered, and when the first one failed
+ * (queue-consumer-errors). A failed attempt rolls back, so the message cannot carry them itself, and the broker's
+ * delivery count ({@code JMSXDeliveryCount}) also counts deliveries the bridge never failed: a broker failover rolls
+ * back every transaction in flight, a consumer that dies or fails over gives its messages back. The bridge's retry
+ * budget ({@code bridge.broker.max-delivery-attempts}) counts the attempts that failed here; the broker's own limit
+ * (four times as many) is the backstop for the rest. Kept in memory: after a restart, or when another instance takes
+ * the redelivery, the count starts again at the first attempt that instance sees.
  */
 @Component
 public class FailureHistory {
@@ -21,10 +24,13 @@ public class FailureHistory {
     /** The format of {@code bridgeFailedAt}. */
     private static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
 
+    private record Failed(Instant first, int attempts) {
+    }
+
     private final Clock clock;
-    private final Map<String, Instant> firstFailures = new LinkedHashMap<>(256, 0.75f, false) {
+    private final Map<String, Failed> failures = new LinkedHashMap<>(256, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Instant> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Failed> eldest) {
             return size() > MAX_ENTRIES;
         }
     };
@@ -37,10 +43,24 @@ public class FailureHistory {
         this.clock = clock;
     }
 
+    /**
+     * The bridge's attempt this delivery is (1 for the first): one more than the attempts of the message that failed
+     * here. A message without an id counts by the broker's delivery count.
+     */
+    public synchronized int attempt(@Header("JMSMessageID") String messageId,
+            @Header("JMSXDeliveryCount") Integer deliveryCount) {
+        if (messageId == null) {
+            return deliveryCount == null || deliveryCount < 1 ? 1 : deliveryCount;
+        }
+        Failed failed = failures.get(messageId);
+        return failed == null ? 1 : failed.attempts() + 1;
+    }
+
     /** Notes a failed attempt that the broker will redeliver. */
     public synchronized void failed(@Header("JMSMessageID") String messageId) {
         if (messageId != null) {
-            firstFailures.putIfAbsent(messageId, clock.instant());
+            failures.merge(messageId, new Failed(clock.instant(), 1),
+                    (earlier, now) -> new Failed(earlier.first(), earlier.attempts() + 1));
         }
     }
 
@@ -49,10 +69,10 @@ public class FailureHistory {
      * {@code failedAt} itself when this is the first failure this instance saw.
      */
     public synchronized String deadLettered(@Header("JMSMessageID") String messageId, @Header("bridgeFailedAt") String failedAt) {
-        Instant first = messageId == null ? null : firstFailures.remove(messageId);
-        if (first == null) {
+        Failed failed = messageId == null ? null : failures.remove(messageId);
+        if (failed == null) {
             return failedAt != null ? failedAt : FORMAT.format(clock.instant().atZone(clock.getZone()));
         }
-        return FORMAT.format(first.atZone(clock.getZone()));
+        return FORMAT.format(failed.first().atZone(clock.getZone()));
     }
 }

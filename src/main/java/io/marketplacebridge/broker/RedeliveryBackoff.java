@@ -22,7 +22,7 @@ public class RedeliveryBackoff {
     }
 
     /** The wait after failed attempt {@code attempt} (1 for the first delivery) that failed with {@code failure}. */
-    public long millis(@ExchangeProperty("bridgeDeliveryCount") Integer attempt,
+    public long millis(@ExchangeProperty("bridgeAttempt") Integer attempt,
             @ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception failure) {
         int failed = attempt == null || attempt < 1 ? 1 : attempt;
         double delay = broker.redeliveryDelay().toMillis() * Math.pow(broker.redeliveryMultiplier(), failed - 1);

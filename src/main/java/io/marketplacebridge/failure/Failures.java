@@ -25,12 +25,12 @@ public class Failures {
 
     /**
      * Whether a failed message goes to its dead-letter queue now: its failure is permanent, or this was its last
-     * attempt ({@code bridge.broker.max-delivery-attempts}).
+     * failed attempt ({@code bridge.broker.max-delivery-attempts}).
      *
-     * @param attempt the delivery count the message arrived with (1 for the first delivery)
+     * @param attempt the bridge's attempt this is (1 for the first; FailureHistory counts them)
      */
     public boolean deadLetterNow(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception failure,
-            @ExchangeProperty("bridgeDeliveryCount") Integer attempt) {
+            @ExchangeProperty("bridgeAttempt") Integer attempt) {
         Failure known = Failure.in(failure);
         return known != null && known.isPermanent() || attempt != null && attempt >= maxDeliveryAttempts;
     }

@@ -96,7 +96,7 @@ public class ReconciliationRuns {
      * attempts. When another run holds the lease, the run is {@code Skipped} and does nothing.
      */
     public ReconciliationRun begin(@Header("bridgeRunId") String runId, @Header("bridgeRequestedBy") String requestedBy,
-            @ExchangeProperty("bridgeDeliveryCount") Integer deliveryCount) {
+            @ExchangeProperty("bridgeAttempt") Integer deliveryCount) {
         int attempt = deliveryCount == null ? 1 : deliveryCount;
         OffsetDateTime now = StoreTimes.now(clock);
         insert(runId, requestedBy == null ? "operator" : requestedBy, "Running", now);

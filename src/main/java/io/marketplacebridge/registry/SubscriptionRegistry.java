@@ -107,14 +107,14 @@ public class SubscriptionRegistry {
 
     /** Records that a system took an event (its queue is the system's name). */
     public void recordDelivered(@Header("bridgeEventId") String eventId, @ExchangeProperty("bridgeQueue") String system,
-            @Header("bridgeSubscriptionId") String subscriptionId, @Header("JMSXDeliveryCount") Integer attempts) {
+            @Header("bridgeSubscriptionId") String subscriptionId, @ExchangeProperty("bridgeAttempt") Integer attempts) {
         recordOutcome(eventId, system, subscriptionId, Outcome.DELIVERED, null, attempts);
     }
 
     /** Records that a message went to its dead-letter queue, with the reason (policy queue-consumer-errors). */
     public void recordDeadLettered(@Header("bridgeEventId") String eventId, @ExchangeProperty("bridgeQueue") String system,
             @Header("bridgeSubscriptionId") String subscriptionId, @Header("bridgeFailureMessage") String reason,
-            @Header("JMSXDeliveryCount") Integer attempts) {
+            @ExchangeProperty("bridgeAttempt") Integer attempts) {
         recordOutcome(eventId, system, subscriptionId, Outcome.DEAD_LETTERED, reason, attempts);
     }
 

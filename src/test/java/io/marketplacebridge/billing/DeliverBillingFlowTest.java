@@ -16,11 +16,16 @@ import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.marketplacebridge.BridgeTest;
 import io.marketplacebridge.CanonicalEvents;
+import jakarta.jms.Connection;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.Message;
+import jakarta.jms.MessageConsumer;
+import jakarta.jms.Session;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.IntStream;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -43,6 +48,12 @@ class DeliverBillingFlowTest extends BridgeTest {
 
     @Autowired
     ProducerTemplate producer;
+
+    @Autowired
+    CamelContext camel;
+
+    @Autowired
+    ActiveMQConnectionFactory artemis;
 
     @Test
     void purchasedAndActivatedReachBillingWithTheirEventIdAsIdempotencyKey() throws Exception {
@@ -135,6 +146,44 @@ class DeliverBillingFlowTest extends BridgeTest {
         var attempts = PUBLISHER.findAll(postRequestedFor(urlPathEqualTo("/billing")).withRequestBody(containing(id)));
         assertThat(Duration.between(attempts.get(1).getLoggedDate().toInstant(), attempts.get(2).getLoggedDate().toInstant()))
                 .isGreaterThanOrEqualTo(Duration.ofMillis(900));
+    }
+
+    @Test
+    void deliveriesTheBrokerTookBackWithoutAFailedAttemptLeaveTheWholeRetryBudget() throws Exception {
+        String id = newSubscriptionId();
+        String scenario = "taken-back-" + id;
+        PUBLISHER.stubFor(post(urlPathEqualTo("/billing")).withRequestBody(containing(id)).atPriority(1)
+                .inScenario(scenario).whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(503)).willSetStateTo("up"));
+        PUBLISHER.stubFor(post(urlPathEqualTo("/billing")).withRequestBody(containing(id)).atPriority(1)
+                .inScenario(scenario).whenScenarioStateIs("up").willReturn(aResponse().withStatus(201)));
+        // As in a broker failover: the event is delivered and rolled back three times before the route sees it,
+        // so it arrives with JMSXDeliveryCount 4, above the test's budget of 3 attempts.
+        camel.getRouteController().stopRoute("deliver-billing");
+        try {
+            CanonicalEvents.publish(producer, "taken-back:" + id, "Renewed", id);
+            // The broker's own factory: the cached one keeps sessions and consumers open after close().
+            try (Connection connection = artemis.createConnection()) {
+                connection.start();
+                Session session = connection.createSession(true, Session.SESSION_TRANSACTED);
+                MessageConsumer consumer = session.createConsumer(session.createQueue("marketplace.events::billing"),
+                        "bridgeSubscriptionId = '" + id + "'");
+                for (int delivery = 1; delivery <= 3; delivery++) {
+                    assertThat(consumer.receive(WAIT.toMillis())).as("delivery " + delivery).isNotNull();
+                    session.rollback();
+                }
+            }
+        } finally {
+            camel.getRouteController().startRoute("deliver-billing");
+        }
+
+        // One failed attempt of the bridge's three: redelivered and delivered, not dead-lettered.
+        await().atMost(WAIT).untilAsserted(() -> PUBLISHER.verify(2, postRequestedFor(urlPathEqualTo("/billing"))
+                .withHeader("Idempotency-Key", equalTo("taken-back:" + id))));
+        await().during(Duration.ofSeconds(1)).atMost(WAIT).untilAsserted(() -> {
+            PUBLISHER.verify(2, postRequestedFor(urlPathEqualTo("/billing")).withRequestBody(containing(id)));
+            assertThat(deadLetters(connectionFactory, "billing", id)).isEmpty();
+        });
     }
 
     @Test

@@ -126,6 +126,8 @@ class ExternalBrokerTest {
 
         assertThat(topology(file)).isEqualTo(topology(embedded));
         assertThat(file.getAddressSettings().get("#")).isEqualTo(embedded.getAddressSettings().get("#"));
+        // The broker's backstop leaves room for the deliveries a failover takes back without a failed attempt.
+        assertThat(file.getAddressSettings().get("#").getMaxDeliveryAttempts()).isEqualTo(4 * defaults().maxDeliveryAttempts());
         assertThat(file.isPersistenceEnabled()).isTrue();
         assertThat(file.isPersistIDCache()).isEqualTo(embedded.isPersistIDCache());
         assertThat(file.getIDCacheSize()).isEqualTo(embedded.getIDCacheSize());
@@ -171,7 +173,8 @@ class ExternalBrokerTest {
 
         BridgeTest.purchase(port(), id);
 
-        await().atMost(WAIT).until(() -> !BridgeTest.deadLetters(brokerClient, "provisioning", id).isEmpty());
+        // The broker's limit (20) at the tests' back-off (at most 1 s): about 18 s.
+        await().atMost(WAIT.multipliedBy(3)).until(() -> !BridgeTest.deadLetters(brokerClient, "provisioning", id).isEmpty());
         List<Message> dead = BridgeTest.deadLetters(brokerClient, "provisioning", id);
         assertThat(dead).hasSize(1);
         Message letter = dead.get(0);
@@ -193,7 +196,8 @@ class ExternalBrokerTest {
 
         BridgeTest.purchase(port(), id);
 
-        await().atMost(WAIT).until(() -> !BridgeTest.deadLetters(brokerClient, "provisioning", id).isEmpty());
+        // The broker's limit (20) at the tests' back-off (at most 1 s): about 18 s.
+        await().atMost(WAIT.multipliedBy(3)).until(() -> !BridgeTest.deadLetters(brokerClient, "provisioning", id).isEmpty());
         Message letter = BridgeTest.deadLetters(brokerClient, "provisioning", id).get(0);
         assertThat(letter.getStringProperty("bridgeEventId")).isEqualTo("purchase:" + id);
         assertThat(letter.getStringProperty("_AMQ_ORIG_QUEUE")).isEqualTo("provisioning");
