@@ -1,12 +1,15 @@
 package io.marketplacebridge.webhook;
 
 import static io.marketplacebridge.registry.StoreTimes.utc;
+import io.marketplacebridge.failure.Failure;
 import io.marketplacebridge.failure.TransientFailure;
+import io.marketplacebridge.monitoring.BridgeMetrics;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 import org.apache.camel.Variable;
 import org.springframework.dao.DuplicateKeyException;
@@ -96,6 +99,38 @@ public class Acknowledgements {
             }
             Thread.sleep(POLL_MILLIS);
         }
+    }
+
+    /**
+     * Whether the acknowledgement lane gives up a failed attempt (policy acknowledgement-lane-errors) and leaves the
+     * operation to webhook-processing: the failure is permanent, or the next attempt would not end inside Microsoft's
+     * window (from the webhook's 200, {@code bridgeReceivedAt}). Otherwise the lane waits
+     * {@link #backoff the back-off} and its message is delivered again at once, to Get Operation (which re-reads
+     * what Microsoft has) and answer again.
+     */
+    public boolean giveUp(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception failure,
+            @ExchangeProperty("bridgeReceivedAt") Long receivedAt, @ExchangeProperty("bridgeAttempt") Integer attempt) {
+        Failure known = Failure.in(failure);
+        if (known != null && known.isPermanent() || receivedAt == null) {
+            return true;
+        }
+        Instant nextEnds = clock.instant().plusMillis(backoff(failure, attempt)).plus(properties.attemptTime());
+        return nextEnds.isAfter(Instant.ofEpochMilli(receivedAt).plus(BridgeMetrics.ACKNOWLEDGEMENT_WINDOW));
+    }
+
+    /**
+     * The lane's wait after failed attempt {@code attempt} (1 for the first): {@code retry-backoff}, doubled per
+     * further attempt, or the {@code Retry-After} Microsoft asked for when longer.
+     */
+    public long backoff(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception failure,
+            @ExchangeProperty("bridgeAttempt") Integer attempt) {
+        int failed = attempt == null || attempt < 1 ? 1 : Math.min(attempt, 16);
+        long delay = properties.retryBackoff().toMillis() << (failed - 1);
+        Failure known = Failure.in(failure);
+        if (known != null && known.getRetryAfter() != null) {
+            delay = Math.max(delay, known.getRetryAfter().toMillis());
+        }
+        return delay;
     }
 
     private record Claim(String decision, Instant claimedAt) {

@@ -48,6 +48,9 @@ class WebhookProcessingFlowTest extends BridgeTest {
     @Autowired
     org.springframework.jdbc.core.JdbcTemplate jdbc;
 
+    @Autowired
+    org.apache.camel.CamelContext camel;
+
     @Test
     void acceptedPlanChangeIsAcknowledgedSuccessAndPublishedAsPlanChanged() throws Exception {
         String subscription = newSubscriptionId();
@@ -269,6 +272,52 @@ class WebhookProcessingFlowTest extends BridgeTest {
                 .isBefore(claimedAt.plus(Duration.ofSeconds(12)));
         assertThat(jdbc.queryForObject("SELECT decision FROM acknowledgement WHERE operation_id = ?", String.class, change))
                 .isEqualTo("Success");
+    }
+
+    /**
+     * Issue 20, scenario 5: Microsoft's faults on the acknowledgement. The lane tries a failed attempt again inside
+     * the 10-second window (after a 500, after a 429's Retry-After) instead of leaving the change to the in-order
+     * consumers, which may be far behind: here they are stopped, so only the lane can answer.
+     */
+    @Test
+    void theLaneTriesAFailedAcknowledgementAgainInsideTheWindowWithoutTheInOrderConsumers() throws Exception {
+        String subscription = newSubscriptionId();
+        String change = newOperationId();
+        stubOperation(subscription, change, "ChangeQuantity", "InProgress", "pro", 20);
+        MICROSOFT.stubFor(patch(operationPath(subscription, change)).inScenario(change).whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(500)).willSetStateTo("throttled"));
+        MICROSOFT.stubFor(patch(operationPath(subscription, change)).inScenario(change).whenScenarioStateIs("throttled")
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "1")).willSetStateTo("answered"));
+        MICROSOFT.stubFor(patch(operationPath(subscription, change)).inScenario(change).whenScenarioStateIs("answered")
+                .willReturn(ok()));
+        stubSubscription(subscription, "Subscribed", "pro", 20);
+
+        camel.getRouteController().stopRoute("webhook-processing");
+        try {
+            assertThat(MicrosoftWebhook.call(port, MicrosoftWebhook.notification(change, subscription, "ChangeQuantity", "pro", 20))
+                    .statusCode()).isEqualTo(200);
+
+            await().atMost(WAIT).untilAsserted(() -> assertThat(jdbc.queryForList(
+                    "SELECT claimed_by, decision FROM acknowledgement WHERE operation_id = ?", change))
+                    .singleElement().satisfies(row -> {
+                        assertThat(row.get("claimed_by")).isEqualTo("webhook-acknowledgement");
+                        assertThat(row.get("decision")).isEqualTo("Success");
+                    }));
+        } finally {
+            camel.getRouteController().startRoute("webhook-processing");
+        }
+        List<LoggedRequest> patches = MICROSOFT.findAll(patchRequestedFor(operationPath(subscription, change)));
+        assertThat(patches).hasSize(3).allSatisfy(request -> assertThat(request.getBodyAsString()).contains("Success"));
+        assertThat(Duration.between(patches.get(1).getLoggedDate().toInstant(), patches.get(2).getLoggedDate().toInstant()))
+                .as("the attempt after the 429 waited for its Retry-After").isGreaterThanOrEqualTo(Duration.ofMillis(900));
+        // Each attempt read the operation again before it answered (an unclear PATCH is not repeated blind).
+        MICROSOFT.verify(3, getRequestedFor(operationPath(subscription, change)));
+        // The decision endpoint is asked again by each attempt, under the same idempotency key.
+        PUBLISHER.verify(3, postRequestedFor(urlPathEqualTo("/decision")).withHeader("Idempotency-Key", equalTo(change)));
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(eventTypesAtProvisioning(subscription)).containsExactly("QuantityChanged"));
+        MICROSOFT.verify(3, patchRequestedFor(operationPath(subscription, change)));
+        assertThat(deadLettersOf(change)).isEmpty();
     }
 
     /** Get Operation answers a Succeeded operation after 1.5 s. */
