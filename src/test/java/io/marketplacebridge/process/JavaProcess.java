@@ -41,9 +41,26 @@ public final class JavaProcess implements AutoCloseable {
         return startIn(Projects.root(), name, jar, options, args, port, log);
     }
 
-    /** As {@link #start}, in {@code directory} instead of the project's. */
+    /**
+     * As {@link #start}, in {@code directory} instead of the project's. The bridge's jar starts with class-data
+     * sharing when {@code -Dit.cds=true} ({@link ClassDataSharing}).
+     */
     public static JavaProcess startIn(Path directory, String name, Path jar, List<String> options, List<String> args, int port,
             Path log) throws IOException {
+        ClassDataSharing.Launch launch = ClassDataSharing.of(jar);
+        List<String> jvm = new ArrayList<>(options);
+        jvm.addAll(launch.options());
+        return launchIn(directory, name, launch.jar(), jvm, args, port, log);
+    }
+
+    /** Starts {@code jar} exactly as given, in the project's directory. */
+    static JavaProcess launch(String name, Path jar, List<String> options, List<String> args, int port, Path log)
+            throws IOException {
+        return launchIn(Projects.root(), name, jar, options, args, port, log);
+    }
+
+    private static JavaProcess launchIn(Path directory, String name, Path jar, List<String> options, List<String> args,
+            int port, Path log) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(options);
