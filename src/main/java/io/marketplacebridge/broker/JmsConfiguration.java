@@ -31,6 +31,10 @@ class JmsConfiguration {
         factory.setCallTimeout(broker.callTimeout().toMillis());
         factory.setBlockOnDurableSend(true);
         factory.setReconnectAttempts(broker.embedded() ? 0 : -1);
+        // No client-side buffer: a message waits in the broker until a consumer is free to take it, not in the
+        // buffer of a consumer that is waiting out a back-off (on the acknowledgement lane, that wait would cost the
+        // buffered changes Microsoft's 10-second window).
+        factory.setConsumerWindowSize(0);
         return factory;
     }
 

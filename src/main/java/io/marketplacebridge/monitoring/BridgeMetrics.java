@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.Header;
+import org.apache.camel.Variable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -68,9 +69,13 @@ public class BridgeMetrics {
         }
     }
 
-    /** Records an acknowledgement sent now for a notification the webhook took at {@code receivedAt} (epoch ms). */
-    public void acknowledged(@Header("bridgeReceivedAt") Long receivedAt) {
-        if (receivedAt == null) {
+    /**
+     * Records an acknowledgement sent now for a notification the webhook took at {@code receivedAt} (epoch ms). Only
+     * a plan or quantity change has Microsoft's 10-second window; a {@code Reinstate} is acknowledged once service is
+     * back, with no deadline, and is not timed here.
+     */
+    public void acknowledged(@Header("bridgeReceivedAt") Long receivedAt, @Variable("action") String action) {
+        if (receivedAt == null || !"ChangePlan".equals(action) && !"ChangeQuantity".equals(action)) {
             return;
         }
         Duration latency = Duration.between(Instant.ofEpochMilli(receivedAt), clock.instant());

@@ -106,6 +106,7 @@ class MicrosoftFaultsIT {
                     "--bridge.metering.grace=0s", "--bridge.metering.interval=1h",
                     // The embedded H2 store, open to this test too (AUTO_SERVER), to date a subscription's start back.
                     "--bridge.store.url=" + storeUrl(data), "--bridge.store.username=bridge"));
+            arguments.addAll(Reliability.extraBridgeArguments());
             try (JavaProcess bridge = JavaProcess.start("bridge", Projects.bridgeJar(), jvm, arguments, bridgePort,
                     work.resolve("bridge.log"))) {
                 bridge.awaitReady("/actuator/health/readiness", Duration.ofMinutes(3));

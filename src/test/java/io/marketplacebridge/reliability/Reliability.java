@@ -107,7 +107,14 @@ final class Reliability {
         List<String> arguments = new ArrayList<>(simulator.bridgeArguments());
         arguments.addAll(List.of("--server.port=" + port, "--bridge.broker.data-dir=" + data));
         arguments.addAll(List.of(extra));
+        arguments.addAll(extraBridgeArguments());
         return arguments;
+    }
+
+    /** Settings for every bridge a fault test starts, last so they win: {@code -Dreliability.bridge-args="--a=1 --b=2"}. */
+    static List<String> extraBridgeArguments() {
+        String extra = System.getProperty("reliability.bridge-args", "").trim();
+        return extra.isEmpty() ? List.of() : List.of(extra.split("\\s+"));
     }
 
     /** Forgets the simulator's state (behaviours included) and prepares the burst on Microsoft's side. */
