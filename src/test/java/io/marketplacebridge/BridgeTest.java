@@ -3,6 +3,7 @@ package io.marketplacebridge;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
@@ -227,6 +228,16 @@ public abstract class BridgeTest {
         stubPendingThenSubscribedAfterActivation(id);
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://localhost:" + port + "/landing?token=token-" + id)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The publisher's {@code path} answers {@code status} to the first request about {@code subscriptionId}, then 201. */
+    public static void failsOnceThenAccepts(String path, String subscriptionId, int status) {
+        String scenario = path + "-" + subscriptionId;
+        PUBLISHER.stubFor(post(urlPathEqualTo(path)).withRequestBody(containing(subscriptionId)).atPriority(1)
+                .inScenario(scenario).whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(status)).willSetStateTo("up"));
+        PUBLISHER.stubFor(post(urlPathEqualTo(path)).withRequestBody(containing(subscriptionId)).atPriority(1)
+                .inScenario(scenario).whenScenarioStateIs("up").willReturn(aResponse().withStatus(201)));
     }
 
     /** The dead letters of a consumer queue for one subscription, read without consuming them. */

@@ -151,12 +151,7 @@ class DeliverBillingFlowTest extends BridgeTest {
     @Test
     void deliveriesTheBrokerTookBackWithoutAFailedAttemptLeaveTheWholeRetryBudget() throws Exception {
         String id = newSubscriptionId();
-        String scenario = "taken-back-" + id;
-        PUBLISHER.stubFor(post(urlPathEqualTo("/billing")).withRequestBody(containing(id)).atPriority(1)
-                .inScenario(scenario).whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(aResponse().withStatus(503)).willSetStateTo("up"));
-        PUBLISHER.stubFor(post(urlPathEqualTo("/billing")).withRequestBody(containing(id)).atPriority(1)
-                .inScenario(scenario).whenScenarioStateIs("up").willReturn(aResponse().withStatus(201)));
+        failsOnceThenAccepts("/billing", id, 503);
         // As in a broker failover: the event is delivered and rolled back three times before the route sees it,
         // so it arrives with JMSXDeliveryCount 4, above the test's budget of 3 attempts.
         camel.getRouteController().stopRoute("deliver-billing");

@@ -9,7 +9,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.marketplacebridge.BridgeTest;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.Message;
@@ -72,12 +71,7 @@ class DeliverProvisioningFlowTest extends BridgeTest {
     @Test
     void transientFailureIsRetriedThenDeliveredAndActivates() throws Exception {
         String id = newSubscriptionId();
-        String scenario = "provisioning-" + id;
-        PUBLISHER.stubFor(post(urlPathEqualTo("/provisioning")).withRequestBody(containing(id)).atPriority(1)
-                .inScenario(scenario).whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(aResponse().withStatus(500)).willSetStateTo("up"));
-        PUBLISHER.stubFor(post(urlPathEqualTo("/provisioning")).withRequestBody(containing(id)).atPriority(1)
-                .inScenario(scenario).whenScenarioStateIs("up").willReturn(aResponse().withStatus(201)));
+        failsOnceThenAccepts("/provisioning", id, 500);
 
         purchase(port, id);
 
