@@ -16,7 +16,7 @@ import org.springframework.context.annotation.Configuration;
  * from {@code db/migration}.
  */
 @Configuration(proxyBeanMethods = false)
-class StoreConfiguration {
+public class StoreConfiguration {
 
     private static final Logger LOG = LoggerFactory.getLogger(StoreConfiguration.class);
 
@@ -33,7 +33,7 @@ class StoreConfiguration {
         config.setValidationTimeout(2_000);
         if (store.url() == null || store.url().isBlank()) {
             Path file = broker.dataDir().toAbsolutePath().resolve("store").resolve("bridge");
-            config.setJdbcUrl("jdbc:h2:file:" + file + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
+            config.setJdbcUrl(embeddedUrl(file));
             config.setUsername("bridge");
             config.setPassword("");
             LOG.info("Store: embedded H2 in {}.mv.db", file);
@@ -44,5 +44,16 @@ class StoreConfiguration {
             LOG.info("Store: {}", store.url().replaceAll("password=[^&;]*", "password=***"));
         }
         return new HikariDataSource(config);
+    }
+
+    /**
+     * The embedded H2 store in {@code file} ({@code .mv.db} added). {@code WRITE_DELAY=0}: H2 otherwise keeps a
+     * commit in memory for up to 500 ms before it writes it to the file, so a {@code kill -9} (or any crash of the
+     * process) loses what the store had confirmed: a landing's {@code Purchased} missing from the timeline, an
+     * accepted publisher operation or usage record gone. Written at each commit, it survives the process (not a
+     * power loss: the operating system has it, unsynced; docs/reliability.md, scenario 1).
+     */
+    public static String embeddedUrl(Path file) {
+        return "jdbc:h2:file:" + file + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;WRITE_DELAY=0";
     }
 }
