@@ -258,6 +258,18 @@ public class SubscriptionRegistry {
         return states.isEmpty() || states.get(0) == null ? null : read(states.get(0));
     }
 
+    /**
+     * Whether the bridge published an event of the subscription with Microsoft's view of it at or after {@code since}
+     * (the time a reconciliation run listed it): then what Microsoft listed may be older than what the bridge
+     * published, and must not be published as a repair. Metering's {@code UsageReported} does not count: it carries
+     * the state the bridge had published, not a newer one.
+     */
+    public boolean publishedSince(@Header("bridgeSubscriptionId") String subscriptionId, @Variable("listedAt") java.util.Date since) {
+        Integer events = jdbc.queryForObject("SELECT COUNT(*) FROM subscription_event WHERE subscription_id = ? AND recorded_at >= ?"
+                + " AND event_type <> 'UsageReported'", Integer.class, subscriptionId, StoreTimes.utc(since.toInstant()));
+        return events != null && events > 0;
+    }
+
     /** Inserts, or updates the row the update statement names; a concurrent insert turns into the update. */
     private void upsert(String update, Object[] updateArgs, String insert, Object[] insertArgs) {
         if (jdbc.update(update, updateArgs) > 0) {

@@ -138,6 +138,26 @@ class ReconciliationFlowTest extends BridgeTest {
     }
 
     @Test
+    void aPurchaseLandedWhileTheRunWentThroughItsPageIsNotTakenBackToPending() throws Exception {
+        String id = newSubscriptionId();
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions")).atPriority(1).willReturn(json(200,
+                "{\"subscriptions\":[" + pending(id, Instant.now()) + "],\"@nextLink\":\"\"}").withFixedDelay(5000)));
+
+        String runId = reconcile(port);
+        await().atMost(WAIT).untilAsserted(() -> MICROSOFT.verify(getRequestedFor(urlPathEqualTo("/api/saas/subscriptions"))));
+        landed(port, id);
+        JsonNode run = finished(port, runId);
+
+        assertThat(run.path("status").asText()).isEqualTo("Completed");
+        assertThat(run.path("driftFound").asInt()).as("drift: " + run.path("drift")).isZero();
+        assertThat(run.path("purchasesFound").asInt()).isZero();
+        assertThat(snapshotsAtProvisioning(id)).isEmpty();
+        JsonNode timeline = JSON.readTree(call(port, "GET", "/api/subscriptions/" + id + "/events", OPERATOR, null).body());
+        assertThat(timeline.path("events").findValuesAsText("type")).as(timeline.toString())
+                .containsExactly("Purchased", "Activated");
+    }
+
+    @Test
     void aPurchaseNobodyLandedReachesProvisioningAndIsActivatedAndAnOverduePurchaseIsAWarning() throws Exception {
         String id = newSubscriptionId();
         String old = newSubscriptionId();
