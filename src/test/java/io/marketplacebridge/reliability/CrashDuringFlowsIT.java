@@ -43,8 +43,8 @@ import org.junit.jupiter.api.Test;
  * directory. Before: subscriptions the bridge knows (landed, activated), with usage recorded for closed hours, half of
  * them renewed at Microsoft without a webhook, and purchases nobody lands. Then a reconciliation run (paced, so it
  * lasts), buyers opening the landing pages of fresh purchases, the publisher's quantity changes (in progress at
- * Microsoft for a few seconds, polled by the bridge) and, once a seeded number of pages has answered, a metering
- * report; the kill comes once a seeded number of usage hours has reached Microsoft. A buyer whose page failed reloads
+ * Microsoft for a few seconds, polled by the bridge) and a metering report; the kill comes once a seeded number of
+ * the pages has answered. A buyer whose page failed reloads
  * it; the publisher repeats a change only when it never reached the bridge; the operator asks for the report again.
  * What a user checks afterwards: each purchase activated at Microsoft once and its {@code Purchased} at provisioning,
  * billing, the CRM and the audit file; each accepted change made at Microsoft once and its operation final in the
@@ -84,7 +84,8 @@ class CrashDuringFlowsIT {
                 + " quantity changes, " + (PURCHASES - PURCHASES / 2) + " renewals nobody announced, "
                 + PURCHASES * DIMENSIONS.size() * HOURS + " usage hours");
         int bridgePort = Projects.freePort();
-        ExecutorService pool = Executors.newFixedThreadPool(4);
+        ExecutorService buyers = Executors.newFixedThreadPool(2);
+        ExecutorService publisher = Executors.newFixedThreadPool(2);
         ExecutorService reporter = Executors.newSingleThreadExecutor();
         try (Simulator simulator = Reliability.simulator(Projects.freePort(), bridgePort, work)) {
             simulator.post("/sandbox/operations/behaviour", "{\"seconds\": " + OPERATION_SECONDS + "}");
@@ -114,42 +115,40 @@ class CrashDuringFlowsIT {
                 Map<String, String> links = purchases(simulator, PURCHASES);
                 List<String> landed = List.copyOf(links.keySet());
 
-                // All at once: a reconciliation run, buyers landing, the publisher's changes, a metering report.
+                // All at once: a reconciliation run, a metering report, the publisher's changes, buyers landing.
                 long started = System.nanoTime();
                 String runId = startRun();
+                Future<HttpResponse<String>> report = reporter.submit(() ->
+                        Http.json("POST", uri("/api/admin/metering/report"), OPERATOR, null));
+                Map<String, String> operations = new ConcurrentHashMap<>();
+                AtomicInteger unanswered = new AtomicInteger();
+                AtomicInteger refused = new AtomicInteger();
+                List<Future<?>> requests = new ArrayList<>();
+                for (String subscription : changed) {
+                    requests.add(publisher.submit(() -> {
+                        changeQuantity(subscription, operations, unanswered, refused);
+                        return null;
+                    }));
+                }
                 AtomicInteger answered = new AtomicInteger();
                 AtomicInteger reloads = new AtomicInteger();
-                List<Future<?>> requests = new ArrayList<>();
                 for (String link : links.values()) {
-                    requests.add(pool.submit(() -> {
+                    requests.add(buyers.submit(() -> {
                         await().atMost(TIMEOUT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500))
                                 .until(() -> land(link, reloads));
                         answered.incrementAndGet();
                         return null;
                     }));
                 }
-                Map<String, String> operations = new ConcurrentHashMap<>();
-                AtomicInteger unanswered = new AtomicInteger();
-                AtomicInteger refused = new AtomicInteger();
-                for (String subscription : changed) {
-                    requests.add(pool.submit(() -> {
-                        changeQuantity(subscription, operations, unanswered, refused);
-                        return null;
-                    }));
-                }
                 int landingKill = Reliability.killPoint(random, PURCHASES);
                 await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(10)).until(() -> answered.get() >= landingKill);
-                Future<?> report = reporter.submit(() -> Http.json("POST", uri("/api/admin/metering/report"), OPERATOR, null));
-                int meteringKill = Reliability.killPoint(random, hours.size());
-                await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(10))
-                        .until(() -> simulator.report().path("metering").path("accepted").asInt() >= meteringKill);
                 bridge.kill();
                 String atKill = answered.get() + " of " + PURCHASES + " landing pages answered, " + activated(simulator, landed)
                         + " activated; " + operations.size() + " of " + changed.size() + " changes accepted, "
                         + settledAtMicrosoft(simulator, changed) + " settled at Microsoft; " + keys(simulator, "billing",
                         "snapshot:" + runId).size() + " of " + renewed.size() + " repairs at billing; "
                         + simulator.report().path("metering").path("accepted").asInt() + " of " + hours.size()
-                        + " usage hours at Microsoft (the report " + (report.isDone() ? "answered" : "running") + ")";
+                        + " usage hours at Microsoft (the report " + reportState(report) + ")";
                 bridge = Reliability.startBridge(arguments, bridgePort, work, 1);
                 for (Future<?> request : requests) {
                     request.get();
@@ -257,7 +256,8 @@ class CrashDuringFlowsIT {
                 bridge.close();
             }
         } finally {
-            pool.shutdownNow();
+            buyers.shutdownNow();
+            publisher.shutdownNow();
             reporter.shutdownNow();
         }
     }
@@ -319,7 +319,7 @@ class CrashDuringFlowsIT {
     }
 
     /**
-     * Dates the landed subscriptions' events back 6 hours in the bridge's store, so that the registry knows them
+     * Dates the landed subscriptions' events back 8 hours in the bridge's store, so that the registry knows them
      * {@code Subscribed} in the closed hours before now, and records two usage records per hour, subscription and
      * dimension for {@link #HOURS} hours; the expected total of each hour, by {@code subscription/dimension/hour}.
      */
@@ -327,7 +327,7 @@ class CrashDuringFlowsIT {
         try (Connection store = DriverManager.getConnection(Reliability.storeUrl(data), "bridge", "")) {
             for (String subscription : subscriptions) {
                 try (PreparedStatement back = store.prepareStatement("UPDATE subscription_event SET occurred_at"
-                        + " = occurred_at - INTERVAL '6' HOUR WHERE subscription_id = ?")) {
+                        + " = occurred_at - INTERVAL '8' HOUR WHERE subscription_id = ?")) {
                     back.setString(1, subscription);
                     assertThat(back.executeUpdate()).as("events of %s dated back", subscription).isPositive();
                 }
@@ -357,6 +357,18 @@ class CrashDuringFlowsIT {
             assertThat(taken.statusCode()).as("usage records: " + taken.body()).isEqualTo(202);
         }
         return hours;
+    }
+
+    /** What became of the report the kill came in: running, cut (no answer), or answered with its status. */
+    private static String reportState(Future<HttpResponse<String>> report) {
+        if (!report.isDone()) {
+            return "running";
+        }
+        try {
+            return "answered " + report.get().statusCode();
+        } catch (Exception cut) {
+            return "cut by the kill";
+        }
     }
 
     /** Queues a reconciliation run (operator); its id. */
