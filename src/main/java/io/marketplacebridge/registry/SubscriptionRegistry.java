@@ -90,6 +90,13 @@ public class SubscriptionRegistry {
         } catch (DuplicateKeyException alreadyRecorded) {
             // A redelivery or a replay publishes the same event again: one entry.
         }
+        // Metering's UsageReported carries the state the bridge had published when the hour was reported, not
+        // Microsoft's: recorded after a newer event (a reconciliation repair), it would take the state back.
+        if ("UsageReported".equals(event.get("type")) && jdbc.update("UPDATE subscription SET last_event_id = ?,"
+                + " last_event_type = ?, updated_at = ? WHERE subscription_id = ?", eventId, event.get("type"), now,
+                subscriptionId) > 0) {
+            return;
+        }
         String state = write(subscription);
         upsert("UPDATE subscription SET offer_id = ?, plan_id = ?, quantity = ?, status = ?, microsoft_state = ?,"
                         + " microsoft_seen_at = ?, published_state = ?, last_event_id = ?, last_event_type = ?, updated_at = ?"

@@ -71,6 +71,12 @@ class ReconciliationFlowTest extends BridgeTest {
     @Autowired
     ConnectionFactory connectionFactory;
 
+    @Autowired
+    io.marketplacebridge.registry.SubscriptionRegistry registry;
+
+    @Autowired
+    io.marketplacebridge.event.SubscriptionEventMapper events;
+
     @TempDir
     Path dataDir;
 
@@ -155,6 +161,24 @@ class ReconciliationFlowTest extends BridgeTest {
         JsonNode timeline = JSON.readTree(call(port, "GET", "/api/subscriptions/" + id + "/events", OPERATOR, null).body());
         assertThat(timeline.path("events").findValuesAsText("type")).as(timeline.toString())
                 .containsExactly("Purchased", "Activated");
+    }
+
+    @Test
+    void aUsageHourReportedWithTheStateBeforeARepairDoesNotTakeTheRepairBack() throws Exception {
+        String id = newSubscriptionId();
+        landed(port, id);
+        Map<String, Object> before = JSON.readValue(subscriptionJson(id, "Subscribed", "basic", 10, "tenant-a", "tenant-a"),
+                new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
+        listed(subscriptionJson(id, "Subscribed", "basic", 25, "tenant-a", "tenant-a"));
+        assertThat(finished(port, reconcile(port)).path("driftFound").asInt()).isOne();
+
+        // The metering report read the published state before the repair and records its hour after it.
+        registry.recordPublished(events.usageReported(before, Map.of("subscriptionId", id, "planId", "basic",
+                "dimension", "api-calls", "hourStart", "2026-12-01T10:00:00Z", "quantity", 3), "usage-after-repair"));
+        JsonNode later = finished(port, reconcile(port));
+
+        assertThat(later.path("driftFound").asInt()).as("drift: " + later.path("drift")).isZero();
+        assertThat(snapshotsAtProvisioning(id)).hasSize(1);
     }
 
     @Test
