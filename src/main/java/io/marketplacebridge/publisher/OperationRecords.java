@@ -77,6 +77,23 @@ public class OperationRecords {
                 + " 'InProgress', 'Open') ORDER BY created_at", (rs, n) -> row(rs), subscriptionId);
     }
 
+    /** What {@link #sending} leaves in {@code lastError} until Microsoft's answer is recorded. */
+    static final String SENT = "Sent to Microsoft; its answer is not recorded yet";
+
+    /**
+     * The request is about to go to Microsoft: recorded first, as a batch of usage hours is, so that a later attempt
+     * knows an earlier one may have reached Microsoft (its answer lost to a crash, a reset or a time-out).
+     *
+     * @return whether an earlier attempt had already sent it
+     */
+    public boolean sending(@Header("bridgeOperationId") String operationId) {
+        boolean sentBefore = SENT.equals(jdbc.queryForObject("SELECT last_error FROM publisher_operation WHERE operation_id = ?",
+                String.class, operationId));
+        jdbc.update("UPDATE publisher_operation SET last_error = ?, updated_at = ? WHERE operation_id = ?", SENT,
+                StoreTimes.now(clock), operationId);
+        return sentBefore;
+    }
+
     /** Microsoft took the operation: its operation id and location, status {@code InProgress}. */
     public void submitted(@Header("bridgeOperationId") String operationId, @Variable("started") Map<String, Object> started) {
         jdbc.update("UPDATE publisher_operation SET microsoft_operation_id = ?, operation_location = ?, status = 'InProgress',"

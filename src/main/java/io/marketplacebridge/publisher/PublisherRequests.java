@@ -87,6 +87,21 @@ public class PublisherRequests {
         return command;
     }
 
+    /**
+     * Whether the subscription, as Get Subscription answers now, already shows what the command asks for (the plan,
+     * the quantity, or {@code Unsubscribed}): Microsoft took an earlier request whose answer the bridge never got.
+     */
+    public boolean madeAlready(@Variable("command") Map<String, Object> command, @Variable("subscription") Map<String, Object> subscription) {
+        Map<String, Object> current = SubscriptionEventMapper.normalize(subscription);
+        return switch (String.valueOf(command.get("action"))) {
+            case "ChangePlan" -> String.valueOf(command.get("planId")).equals(String.valueOf(current.get("planId")));
+            case "ChangeQuantity" -> current.get("quantity") != null
+                    && String.valueOf(command.get("quantity")).equals(String.valueOf(current.get("quantity")));
+            case "Unsubscribe" -> "Unsubscribed".equals(current.get("saasSubscriptionStatus"));
+            default -> false;
+        };
+    }
+
     /** When the poll after {@code polls} earlier polls is due: epoch milliseconds for Artemis's scheduled delivery. */
     public long nextPollAt(@Variable("polls") Integer polls) {
         int done = polls == null ? 0 : Math.max(0, polls);

@@ -90,6 +90,13 @@ public class SubscriptionRegistry {
         } catch (DuplicateKeyException alreadyRecorded) {
             // A redelivery or a replay publishes the same event again: one entry.
         }
+        // Metering's UsageReported carries the state the bridge had published when the hour was reported, not
+        // Microsoft's: recorded after a newer event (a reconciliation repair), it would take the state back.
+        if ("UsageReported".equals(event.get("type")) && jdbc.update("UPDATE subscription SET last_event_id = ?,"
+                + " last_event_type = ?, updated_at = ? WHERE subscription_id = ?", eventId, event.get("type"), now,
+                subscriptionId) > 0) {
+            return;
+        }
         String state = write(subscription);
         upsert("UPDATE subscription SET offer_id = ?, plan_id = ?, quantity = ?, status = ?, microsoft_state = ?,"
                         + " microsoft_seen_at = ?, published_state = ?, last_event_id = ?, last_event_type = ?, updated_at = ?"
@@ -256,6 +263,18 @@ public class SubscriptionRegistry {
         List<String> states = jdbc.queryForList("SELECT published_state FROM subscription WHERE subscription_id = ?",
                 String.class, subscriptionId);
         return states.isEmpty() || states.get(0) == null ? null : read(states.get(0));
+    }
+
+    /**
+     * Whether the bridge published an event of the subscription with Microsoft's view of it at or after {@code since}
+     * (the time a reconciliation run listed it): then what Microsoft listed may be older than what the bridge
+     * published, and must not be published as a repair. Metering's {@code UsageReported} does not count: it carries
+     * the state the bridge had published, not a newer one.
+     */
+    public boolean publishedSince(@Header("bridgeSubscriptionId") String subscriptionId, @Variable("listedAt") java.util.Date since) {
+        Integer events = jdbc.queryForObject("SELECT COUNT(*) FROM subscription_event WHERE subscription_id = ? AND recorded_at >= ?"
+                + " AND event_type <> 'UsageReported'", Integer.class, subscriptionId, StoreTimes.utc(since.toInstant()));
+        return events != null && events > 0;
     }
 
     /** Inserts, or updates the row the update statement names; a concurrent insert turns into the update. */

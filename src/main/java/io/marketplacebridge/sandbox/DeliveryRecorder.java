@@ -171,6 +171,21 @@ public class DeliveryRecorder {
     }
 
     /**
+     * How often each {@code Idempotency-Key} that starts with {@code prefix} arrived at a system, counted over every
+     * delivery since the start or the last {@link #clear} (not only the newest {@value #KEPT}), keys in order.
+     */
+    public synchronized Map<String, KeyCount> keys(String system, String prefix) {
+        deliveries(system);
+        Map<String, KeyCount> keys = new java.util.TreeMap<>();
+        counts.get(system).keys.forEach((key, count) -> {
+            if (key.startsWith(prefix)) {
+                keys.put(key, count);
+            }
+        });
+        return keys;
+    }
+
+    /**
      * What a system received, oldest first.
      *
      * @param subscriptionId when given, only deliveries whose body is about this subscription

@@ -75,6 +75,16 @@ class RecorderController {
         return all;
     }
 
+    /**
+     * Every delivery to one system counted by {@code Idempotency-Key}, for the keys that start with {@code prefix}
+     * ({@code purchase:}, {@code snapshot:}, {@code usage:}): {@code {key: {deliveries, accepted, firstSequence}}}.
+     */
+    @GetMapping("/sandbox/deliveries/keys")
+    Map<String, DeliveryRecorder.KeyCount> keys(@RequestParam(name = "system") String system,
+            @RequestParam(name = "prefix", defaultValue = "") String prefix) {
+        return recorder.keys(system, prefix);
+    }
+
     private static String meaning(String system, int status) {
         if (status == 202 && "provisioning".equals(system)) {
             return "accepted, tenant not ready yet: activate with POST /api/subscriptions/{id}/activation";

@@ -156,6 +156,30 @@ class PublisherOperationsFlowTest extends BridgeTest {
     }
 
     @Test
+    void aChangeMicrosoftMadeWhoseAnswerWasLostIsNotAskedForAgain() throws Exception {
+        String id = newSubscriptionId();
+        subscribedWithPlans(id);
+        String scenario = "answer-lost-" + id;
+        // Microsoft makes the change, and the connection drops before its answer (as a kill -9 of the bridge would).
+        MICROSOFT.stubFor(patch(urlPathEqualTo("/api/saas/subscriptions/" + id)).inScenario(scenario)
+                .whenScenarioStateIs(Scenario.STARTED).willSetStateTo("made")
+                .willReturn(aResponse().withFault(com.github.tomakehurst.wiremock.http.Fault.CONNECTION_RESET_BY_PEER)));
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id)).inScenario(scenario).whenScenarioStateIs("made")
+                .atPriority(1).willReturn(json(200, subscriptionJson(id, "Subscribed", "basic", 12, "tenant-a", "tenant-a"))));
+        MICROSOFT.stubFor(patch(urlPathEqualTo("/api/saas/subscriptions/" + id)).inScenario(scenario).whenScenarioStateIs("made")
+                .willReturn(json(400, "{\"code\":\"BadArgument\",\"message\":\"The subscription already has 12 seats\"}")));
+
+        String operationId = JSON.readTree(send(port, "POST", "/api/subscriptions/" + id + "/quantity", "{\"quantity\":12}").body())
+                .path("operationId").asText();
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(operation(operationId).path("status").asText())
+                .isIn("Succeeded", "Refused"));
+        assertThat(operation(operationId).path("status").asText()).as(operation(operationId).toString()).isEqualTo("Succeeded");
+        MICROSOFT.verify(1, patchRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + id)));
+        PUBLISHER.verify(0, postRequestedFor(urlPathEqualTo("/billing")).withHeader("Idempotency-Key", equalTo("refused:" + operationId)));
+    }
+
+    @Test
     void anOperationMicrosoftFailsIsPublishedAsOperationFailed() throws Exception {
         String id = newSubscriptionId();
         String operation = UUID.randomUUID().toString();

@@ -71,6 +71,12 @@ class ReconciliationFlowTest extends BridgeTest {
     @Autowired
     ConnectionFactory connectionFactory;
 
+    @Autowired
+    io.marketplacebridge.registry.SubscriptionRegistry registry;
+
+    @Autowired
+    io.marketplacebridge.event.SubscriptionEventMapper events;
+
     @TempDir
     Path dataDir;
 
@@ -135,6 +141,44 @@ class ReconciliationFlowTest extends BridgeTest {
             await().atMost(WAIT).until(() -> !runId.equals(health(port(bridge)).path("lastRun").path("runId").asText()));
             assertThat(snapshotsAtProvisioning(id)).hasSize(1);
         }
+    }
+
+    @Test
+    void aPurchaseLandedWhileTheRunWentThroughItsPageIsNotTakenBackToPending() throws Exception {
+        String id = newSubscriptionId();
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions")).atPriority(1).willReturn(json(200,
+                "{\"subscriptions\":[" + pending(id, Instant.now()) + "],\"@nextLink\":\"\"}").withFixedDelay(5000)));
+
+        String runId = reconcile(port);
+        await().atMost(WAIT).untilAsserted(() -> MICROSOFT.verify(getRequestedFor(urlPathEqualTo("/api/saas/subscriptions"))));
+        landed(port, id);
+        JsonNode run = finished(port, runId);
+
+        assertThat(run.path("status").asText()).isEqualTo("Completed");
+        assertThat(run.path("driftFound").asInt()).as("drift: " + run.path("drift")).isZero();
+        assertThat(run.path("purchasesFound").asInt()).isZero();
+        assertThat(snapshotsAtProvisioning(id)).isEmpty();
+        JsonNode timeline = JSON.readTree(call(port, "GET", "/api/subscriptions/" + id + "/events", OPERATOR, null).body());
+        assertThat(timeline.path("events").findValuesAsText("type")).as(timeline.toString())
+                .containsExactly("Purchased", "Activated");
+    }
+
+    @Test
+    void aUsageHourReportedWithTheStateBeforeARepairDoesNotTakeTheRepairBack() throws Exception {
+        String id = newSubscriptionId();
+        landed(port, id);
+        Map<String, Object> before = JSON.readValue(subscriptionJson(id, "Subscribed", "basic", 10, "tenant-a", "tenant-a"),
+                new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
+        listed(subscriptionJson(id, "Subscribed", "basic", 25, "tenant-a", "tenant-a"));
+        assertThat(finished(port, reconcile(port)).path("driftFound").asInt()).isOne();
+
+        // The metering report read the published state before the repair and records its hour after it.
+        registry.recordPublished(events.usageReported(before, Map.of("subscriptionId", id, "planId", "basic",
+                "dimension", "api-calls", "hourStart", "2026-12-01T10:00:00Z", "quantity", 3), "usage-after-repair"));
+        JsonNode later = finished(port, reconcile(port));
+
+        assertThat(later.path("driftFound").asInt()).as("drift: " + later.path("drift")).isZero();
+        assertThat(snapshotsAtProvisioning(id)).hasSize(1);
     }
 
     @Test

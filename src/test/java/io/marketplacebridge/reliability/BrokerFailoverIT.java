@@ -178,8 +178,7 @@ class BrokerFailoverIT {
 
         static Bridges start(List<Integer> ports, int simulatorPort, String brokerUrl, Path work)
                 throws IOException, InterruptedException {
-            String store = "jdbc:h2:file:" + work.resolve("store/bridge").toAbsolutePath()
-                    + ";AUTO_SERVER=TRUE;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH";
+            String store = Reliability.storeUrl(work);
             List<JavaProcess> processes = new ArrayList<>();
             for (int bridge = 0; bridge < ports.size(); bridge++) {
                 int port = ports.get(bridge);

@@ -39,7 +39,7 @@ class CrashIT {
         int bridgePort = Projects.freePort();
         try (Simulator simulator = Reliability.simulator(simulatorPort, bridgePort, work)) {
             List<String> arguments = Reliability.bridgeArguments(simulator, bridgePort, data);
-            JavaProcess bridge = start(arguments, bridgePort, work, 0);
+            JavaProcess bridge = Reliability.startBridge(arguments, bridgePort, work, 0);
             try {
                 Reliability.prepare(simulator, work);
                 long started = System.nanoTime();
@@ -54,7 +54,7 @@ class CrashIT {
                     JsonNode report = simulator.report();
                     killed.add(report.path("webhooks").path("acknowledged").asInt() + " acknowledged, "
                             + delivered(report) + " deliveries");
-                    bridge = start(arguments, bridgePort, work, kill);
+                    bridge = Reliability.startBridge(arguments, bridgePort, work, kill);
                 }
                 figures.row("kill -9 points (seeded), at", String.join("; ", killed));
 
@@ -68,7 +68,6 @@ class CrashIT {
                 // After a restart the backlog comes first: late acknowledgements are reported, not asserted.
                 figures.acknowledgements(report, work);
                 figures.row("wall time (send → last delivery and audit line, restarts included)", wall);
-                figures.row("not done", "kills during landing, publisher operations, reconciliation and a metering report");
                 figures.write();
 
                 assertThat(webhooks.path("givenUp").asInt()).as("webhooks the simulator gave up").isZero();
@@ -89,22 +88,10 @@ class CrashIT {
         Random random = new Random(Reliability.SEED);
         List<Integer> points = new ArrayList<>();
         for (int kill = 0; kill < kills; kill++) {
-            points.add((int) (WEBHOOKS * (0.05 + 0.9 * random.nextDouble())));
+            points.add(Reliability.killPoint(random, WEBHOOKS));
         }
         points.sort(null);
         return points;
-    }
-
-    private static JavaProcess start(List<String> arguments, int port, Path work, int run) throws Exception {
-        JavaProcess bridge = JavaProcess.start("bridge", Projects.bridgeJar(), Projects.productionJvmOptions(), arguments, port,
-                work.resolve("bridge-" + run + ".log"));
-        try {
-            bridge.awaitReady("/actuator/health/readiness", Duration.ofMinutes(3));
-        } catch (RuntimeException | java.io.IOException | InterruptedException notReady) {
-            bridge.kill();
-            throw notReady;
-        }
-        return bridge;
     }
 
     private static int acknowledged(Simulator simulator) throws Exception {

@@ -105,7 +105,7 @@ class MicrosoftFaultsIT {
                     "--bridge.operations.poll-interval=1s", "--bridge.operations.max-poll-interval=2s",
                     "--bridge.metering.grace=0s", "--bridge.metering.interval=1h",
                     // The embedded H2 store, open to this test too (AUTO_SERVER), to date a subscription's start back.
-                    "--bridge.store.url=" + storeUrl(data), "--bridge.store.username=bridge"));
+                    "--bridge.store.url=" + Reliability.storeUrl(data), "--bridge.store.username=bridge"));
             arguments.addAll(Reliability.extraBridgeArguments());
             try (JavaProcess bridge = JavaProcess.start("bridge", Projects.bridgeJar(), jvm, arguments, bridgePort,
                     work.resolve("bridge.log"))) {
@@ -145,7 +145,7 @@ class MicrosoftFaultsIT {
                         assertThat(delivered(microsoft, c)).as("Renewed of %s delivered", c).isPositive();
                     }
                 });
-                try (java.sql.Connection store = java.sql.DriverManager.getConnection(storeUrl(data), "bridge", "")) {
+                try (java.sql.Connection store = java.sql.DriverManager.getConnection(Reliability.storeUrl(data), "bridge", "")) {
                     for (Case c : metered) {
                         try (java.sql.PreparedStatement back = store.prepareStatement("UPDATE subscription_event SET occurred_at"
                                 + " = occurred_at - INTERVAL '6' HOUR WHERE subscription_id = ?")) {
@@ -381,12 +381,6 @@ class MicrosoftFaultsIT {
         return String.format(Locale.ROOT, "| metering batch | %s | usage of one hour | %d | %d (reported; taken by Microsoft once each) | %d (%d faults) | %.1f s"
                 + " (to the batch Microsoft took) | — | %d | %d (UsageReported at billing) | %d | %d |", row.get(0).kind(), row.size(),
                 reported, requests, row.size() * TIMES, slowest.toMillis() / 1000.0, dead, once, again, lost);
-    }
-
-    /** The bridge's embedded store as an H2 file that this test may open while the bridge runs. */
-    private static String storeUrl(Path data) {
-        return "jdbc:h2:file:" + data.toAbsolutePath().resolve("store").resolve("bridge")
-                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;AUTO_SERVER=TRUE";
     }
 
     /** A Reinstate whose Get Operation answers 500 every time: the budget runs out. */

@@ -5,8 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.marketplacebridge.process.JavaProcess;
 import io.marketplacebridge.process.Projects;
 import io.marketplacebridge.process.Simulator;
+import io.marketplacebridge.registry.StoreConfiguration;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,6 +29,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
@@ -115,6 +118,35 @@ final class Reliability {
     static List<String> extraBridgeArguments() {
         String extra = System.getProperty("reliability.bridge-args", "").trim();
         return extra.isEmpty() ? List.of() : List.of(extra.split("\\s+"));
+    }
+
+    /**
+     * Starts the packaged bridge with {@code arguments} (its log {@code bridge-<run>.log} in {@code work}) and waits
+     * until it is ready; a bridge that is not ready is killed.
+     */
+    static JavaProcess startBridge(List<String> arguments, int port, Path work, int run) throws Exception {
+        JavaProcess bridge = JavaProcess.start("bridge", Projects.bridgeJar(), Projects.productionJvmOptions(), arguments, port,
+                work.resolve("bridge-" + run + ".log"));
+        try {
+            bridge.awaitReady("/actuator/health/readiness", Duration.ofMinutes(3));
+        } catch (RuntimeException | IOException | InterruptedException notReady) {
+            bridge.kill();
+            throw notReady;
+        }
+        return bridge;
+    }
+
+    /** A seeded kill point among {@code total} steps: between 5 % and 95 % of them, at least the first. */
+    static int killPoint(Random random, int total) {
+        return Math.max(1, (int) (total * (0.05 + 0.9 * random.nextDouble())));
+    }
+
+    /**
+     * The bridge's embedded store, as the bridge opens it, as an H2 file that a test may open too while the bridge
+     * runs (with {@code --bridge.store.url=} this and {@code --bridge.store.username=bridge}).
+     */
+    static String storeUrl(Path data) {
+        return StoreConfiguration.embeddedUrl(data.toAbsolutePath().resolve("store").resolve("bridge")) + ";AUTO_SERVER=TRUE";
     }
 
     /** Forgets the simulator's state (behaviours included) and prepares the burst on Microsoft's side. */
@@ -236,9 +268,14 @@ final class Reliability {
 
         /** For a scenario whose burst has a size of its own. */
         Figures(String scenario, int webhooks, int subscriptions) throws IOException {
+            this(scenario, webhooks + " webhooks over " + subscriptions + " subscriptions");
+        }
+
+        /** For a scenario whose size is not a burst of webhooks: {@code size} says what it is. */
+        Figures(String scenario, String size) throws IOException {
             this.scenario = scenario;
             row("machine", machine());
-            row("size", webhooks + " webhooks over " + subscriptions + " subscriptions, seed " + SEED);
+            row("size", size + ", seed " + SEED);
         }
 
         /** The simulator's webhook counts: sent, and acknowledged with the calls it took. */

@@ -50,6 +50,28 @@ class DeliveryRecorderTest {
     }
 
     @Test
+    void countsEveryDeliveryByKeyWithThePrefixAlsoPastTheNewestKept() {
+        recorder.behave("billing", new DeliveryRecorder.Behaviour(503, 1));
+        recorder.record("billing", "POST", Map.of("idempotency-key", "purchase:a"), "{}");
+        recorder.record("billing", "POST", Map.of("idempotency-key", "purchase:a"), "{}");
+        for (int i = 0; i < DeliveryRecorder.KEPT; i++) {
+            recorder.record("billing", "POST", Map.of("idempotency-key", "activated:" + i), "{}");
+        }
+        recorder.record("billing", "POST", Map.of("idempotency-key", "purchase:b"), "{}");
+        recorder.record("crm", "POST", Map.of("idempotency-key", "purchase:c"), "{}");
+
+        Map<String, DeliveryRecorder.KeyCount> purchases = recorder.keys("billing", "purchase:");
+
+        assertThat(purchases).containsOnlyKeys("purchase:a", "purchase:b");
+        assertThat(purchases.get("purchase:a").deliveries()).isEqualTo(2);
+        assertThat(purchases.get("purchase:a").accepted()).isEqualTo(1);
+        assertThat(purchases.get("purchase:b").deliveries()).isEqualTo(1);
+        assertThat(recorder.keys("billing", "")).hasSize(DeliveryRecorder.KEPT + 2);
+        assertThatThrownBy(() -> recorder.keys("erp", ""))
+                .isInstanceOfSatisfying(SimulatorException.class, refusal -> assertThat(refusal.getStatus()).isEqualTo(404));
+    }
+
+    @Test
     void refusesUnknownSystemsAndStatuses() {
         assertThatThrownBy(() -> recorder.record("erp", "POST", Map.of(), "{}"))
                 .isInstanceOfSatisfying(SimulatorException.class, refusal -> assertThat(refusal.getStatus()).isEqualTo(404));
