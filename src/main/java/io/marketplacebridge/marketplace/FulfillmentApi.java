@@ -198,6 +198,20 @@ public class FulfillmentApi {
     }
 
     /**
+     * What Microsoft's {@code 202} would have answered for operation {@code operationId}, which it is making already
+     * (an earlier request's answer was lost): {@code {"operationLocation", "microsoftOperationId"}}, polled like any.
+     */
+    public Map<String, Object> startedAs(@Header("bridgeSubscriptionId") String subscriptionId,
+            @Variable("pending") String operationId) {
+        Map<String, Object> started = new LinkedHashMap<>();
+        started.put("operationLocation", properties.apiUrl().toString().replaceAll("/+$", "")
+                + operationPath(subscriptionId, operationId) + "?api-version="
+                + URLEncoder.encode(properties.apiVersion(), StandardCharsets.UTF_8));
+        started.put("microsoftOperationId", guid(operationId));
+        return started;
+    }
+
+    /**
      * The operation at an {@code Operation-Location} (§3.6): an absolute URL that already carries api-version. Only
      * a URL of the configured API is followed, so a forged location cannot send the token elsewhere.
      */

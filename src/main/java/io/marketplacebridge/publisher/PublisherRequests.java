@@ -102,6 +102,30 @@ public class PublisherRequests {
         };
     }
 
+    /**
+     * The id of an operation Microsoft lists as outstanding (List Outstanding Operations, in the body) that makes
+     * the change the command asks for, still {@code NotStarted} or {@code InProgress}: the one an earlier attempt
+     * started, whose answer the bridge never got. Null when there is none.
+     */
+    public String pendingAtMicrosoft(@Variable("command") Map<String, Object> command, @Body Map<String, Object> outstanding) {
+        if (!(outstanding.get("operations") instanceof List<?> operations)) {
+            return null;
+        }
+        String action = String.valueOf(command.get("action"));
+        for (Object item : operations) {
+            if (item instanceof Map<?, ?> operation && action.equals(String.valueOf(operation.get("action")))
+                    && List.of("NotStarted", "InProgress").contains(String.valueOf(operation.get("status")))
+                    && switch (action) {
+                        case "ChangePlan" -> String.valueOf(command.get("planId")).equals(String.valueOf(operation.get("planId")));
+                        case "ChangeQuantity" -> String.valueOf(command.get("quantity")).equals(String.valueOf(operation.get("quantity")));
+                        default -> true;
+                    }) {
+                return String.valueOf(operation.get("id"));
+            }
+        }
+        return null;
+    }
+
     /** When the poll after {@code polls} earlier polls is due: epoch milliseconds for Artemis's scheduled delivery. */
     public long nextPollAt(@Variable("polls") Integer polls) {
         int done = polls == null ? 0 : Math.max(0, polls);

@@ -7,6 +7,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
 import static com.github.tomakehurst.wiremock.client.WireMock.patch;
 import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
@@ -177,6 +178,36 @@ class PublisherOperationsFlowTest extends BridgeTest {
         assertThat(operation(operationId).path("status").asText()).as(operation(operationId).toString()).isEqualTo("Succeeded");
         MICROSOFT.verify(1, patchRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + id)));
         PUBLISHER.verify(0, postRequestedFor(urlPathEqualTo("/billing")).withHeader("Idempotency-Key", equalTo("refused:" + operationId)));
+    }
+
+    @Test
+    void aChangeMicrosoftIsStillMakingWhoseAnswerWasLostIsPolledNotAskedForAgain() throws Exception {
+        String id = newSubscriptionId();
+        String microsoftOperation = UUID.randomUUID().toString();
+        subscribedWithPlans(id);
+        String scenario = "answer-lost-in-progress-" + id;
+        // Microsoft takes the change and the connection drops before its 202; the subscription does not show it yet,
+        // and the change is an outstanding operation, in progress.
+        MICROSOFT.stubFor(patch(urlPathEqualTo("/api/saas/subscriptions/" + id)).inScenario(scenario)
+                .whenScenarioStateIs(Scenario.STARTED).willSetStateTo("making")
+                .willReturn(aResponse().withFault(com.github.tomakehurst.wiremock.http.Fault.CONNECTION_RESET_BY_PEER)));
+        MICROSOFT.stubFor(patch(urlPathEqualTo("/api/saas/subscriptions/" + id)).inScenario(scenario).whenScenarioStateIs("making")
+                .willReturn(aResponse().withStatus(202).withHeader("Operation-Location", location(id, UUID.randomUUID().toString()))));
+        MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id + "/operations")).willReturn(json(200,
+                "{\"operations\":[" + operationJson(id, microsoftOperation, "InProgress")
+                        .replace("\"ChangePlan\"", "\"ChangeQuantity\"").replace("\"quantity\":10", "\"quantity\":12") + "]}")));
+        operationRunsThen(id, microsoftOperation, "Succeeded");
+
+        String operationId = JSON.readTree(send(port, "POST", "/api/subscriptions/" + id + "/quantity", "{\"quantity\":12}").body())
+                .path("operationId").asText();
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(operation(operationId).path("status").asText())
+                .isIn("Succeeded", "Refused", "Failed"));
+        JsonNode settled = operation(operationId);
+        assertThat(settled.path("status").asText()).as(settled.toString()).isEqualTo("Succeeded");
+        assertThat(settled.toString()).contains(microsoftOperation);
+        MICROSOFT.verify(1, patchRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + id)));
+        MICROSOFT.verify(getRequestedFor(urlPathEqualTo("/api/saas/subscriptions/" + id + "/operations/" + microsoftOperation)));
     }
 
     @Test
