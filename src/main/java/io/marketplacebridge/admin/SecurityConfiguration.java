@@ -17,6 +17,7 @@ import org.springframework.context.annotation.Profile;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.ObjectPostProcessor;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.core.userdetails.User;
 import org.springframework.security.core.userdetails.UserDetailsService;
@@ -24,6 +25,7 @@ import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.header.HeaderWriterFilter;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
 
@@ -37,7 +39,7 @@ import org.springframework.security.web.firewall.RequestRejectedHandler;
  * with Entra ID.
  */
 @Configuration(proxyBeanMethods = false)
-class SecurityConfiguration {
+public class SecurityConfiguration {
 
     private static final Logger LOG = LoggerFactory.getLogger(SecurityConfiguration.class);
 
@@ -53,13 +55,31 @@ class SecurityConfiguration {
      * A missing or refused login is a {@code 401} and a login of the other role a {@code 403}, each with a JSON problem
      * body like every other refusal of the bridge (not Spring Boot's error page, which echoes the path).
      */
+    /**
+     * Spring Security writes its response headers (X-Content-Type-Options, Cache-Control, …) as the request comes in,
+     * not when the response is committed. The Camel routes answer on a thread of their own (platform-http's async
+     * request): writing the headers on commit let the request's thread, leaving the filter chain, write them while
+     * the route's thread was committing the answer, and Tomcat's header list broke (a NullPointerException in
+     * MimeHeaders, the connection closed without an answer; seen once under the test suite on a 400 webhook answer).
+     * Every chain of the bridge goes through here.
+     */
+    public static HttpSecurity headersFirst(HttpSecurity http) throws Exception {
+        return http.headers(headers -> headers.addObjectPostProcessor(new ObjectPostProcessor<HeaderWriterFilter>() {
+            @Override
+            public <O extends HeaderWriterFilter> O postProcess(O filter) {
+                filter.setShouldWriteHeadersEagerly(true);
+                return filter;
+            }
+        }));
+    }
+
     @Bean
     SecurityFilterChain bridgeSecurity(HttpSecurity http, ObjectMapper json) throws Exception {
         AuthenticationEntryPoint loginNeeded = (request, response, e) -> {
             response.setHeader("WWW-Authenticate", "Basic realm=\"" + REALM + "\"");
             Problems.send(response, json, 401, "This endpoint needs an HTTP Basic login of the operator or of the publisher's systems.");
         };
-        http.authorizeHttpRequests(auth -> auth
+        headersFirst(http).authorizeHttpRequests(auth -> auth
                         .requestMatchers("/api/webhook", "/landing", "/error").permitAll()
                         .requestMatchers("/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness").permitAll()
                         .requestMatchers("/api/subscriptions/**", "/api/operations/**", "/api/usage", "/api/openapi.json").hasAnyRole(INTEGRATION, OPERATOR)
@@ -113,7 +133,7 @@ class SecurityConfiguration {
     @Profile("!sandbox")
     @Order(Ordered.HIGHEST_PRECEDENCE)
     SecurityFilterChain absentSandbox(HttpSecurity http, ObjectMapper json) throws Exception {
-        return http.securityMatcher("/sandbox", "/sandbox/**")
+        return headersFirst(http).securityMatcher("/sandbox", "/sandbox/**")
                 .authorizeHttpRequests(auth -> auth.anyRequest().denyAll())
                 .exceptionHandling(refusal -> refusal
                         .authenticationEntryPoint((request, response, e) -> notFound(response, json))

@@ -80,7 +80,7 @@ class LandingSignInConfiguration {
             SignedInUser.keep((HttpServletRequest) request);
             chain.doFilter(request, response);
         };
-        return http.securityMatcher("/landing", "/oauth2/authorization/**", "/login/oauth2/code/**")
+        return io.marketplacebridge.admin.SecurityConfiguration.headersFirst(http).securityMatcher("/landing", "/oauth2/authorization/**", "/login/oauth2/code/**")
                 .authorizeHttpRequests(auth -> auth.anyRequest().authenticated())
                 .requestCache(cache -> cache.requestCache(savedLanding))
                 .exceptionHandling(refusal -> refusal.authenticationEntryPoint(new LoginUrlAuthenticationEntryPoint(LOGIN)))

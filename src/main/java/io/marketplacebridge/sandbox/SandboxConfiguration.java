@@ -48,7 +48,7 @@ public class SandboxConfiguration {
     @Bean
     @Order(Ordered.HIGHEST_PRECEDENCE)
     SecurityFilterChain sandboxSecurity(HttpSecurity http) throws Exception {
-        return http.securityMatcher("/sandbox", "/sandbox/**")
+        return io.marketplacebridge.admin.SecurityConfiguration.headersFirst(http).securityMatcher("/sandbox", "/sandbox/**")
                 .authorizeHttpRequests(auth -> auth.anyRequest().permitAll())
                 .csrf(csrf -> csrf.disable())
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))

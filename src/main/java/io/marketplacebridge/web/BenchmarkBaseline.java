@@ -22,7 +22,7 @@ class BenchmarkBaseline {
     @Bean
     @Order(Ordered.HIGHEST_PRECEDENCE)
     SecurityFilterChain benchmarkBaselineSecurity(HttpSecurity http) throws Exception {
-        return http.securityMatcher("/bench/baseline")
+        return io.marketplacebridge.admin.SecurityConfiguration.headersFirst(http).securityMatcher("/bench/baseline")
                 .authorizeHttpRequests(auth -> auth.anyRequest().permitAll())
                 .csrf(csrf -> csrf.disable())
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))

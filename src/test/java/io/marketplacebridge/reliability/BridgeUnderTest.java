@@ -161,8 +161,12 @@ public interface BridgeUnderTest {
                 if (BridgeTest.purchase(port, id).statusCode() != 200) {
                     throw new IllegalStateException("The purchase of " + id + " did not land");
                 }
-                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> BridgeTest.call(port, "GET",
-                        "/api/subscriptions/" + id + "/events", integration(), null).body().contains("\"Activated\""));
+                // Settled: Purchased and Activated, each delivered to all four systems, so that nothing changes the
+                // registry while a test compares it before and after.
+                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    String events = BridgeTest.call(port, "GET", "/api/subscriptions/" + id + "/events", integration(), null).body();
+                    return events.contains("\"Activated\"") && events.split("\"outcome\":\"delivered\"", -1).length - 1 == 8;
+                });
                 subscription = id;
                 // Usage counts from the activation on: the shared metering clock moves up to it if it is behind.
                 Instant activated = Instant.now().plusSeconds(1);
