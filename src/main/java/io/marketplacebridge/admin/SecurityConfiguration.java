@@ -52,10 +52,6 @@ public class SecurityConfiguration {
     static final String REALM = "marketplace-bridge";
 
     /**
-     * A missing or refused login is a {@code 401} and a login of the other role a {@code 403}, each with a JSON problem
-     * body like every other refusal of the bridge (not Spring Boot's error page, which echoes the path).
-     */
-    /**
      * Spring Security writes its response headers (X-Content-Type-Options, Cache-Control, …) as the request comes in,
      * not when the response is committed. The Camel routes answer on a thread of their own (platform-http's async
      * request): writing the headers on commit let the request's thread, leaving the filter chain, write them while
@@ -73,6 +69,10 @@ public class SecurityConfiguration {
         }));
     }
 
+    /**
+     * A missing or refused login is a {@code 401} and a login of the other role a {@code 403}, each with a JSON problem
+     * body like every other refusal of the bridge (not Spring Boot's error page, which echoes the path).
+     */
     @Bean
     SecurityFilterChain bridgeSecurity(HttpSecurity http, ObjectMapper json) throws Exception {
         AuthenticationEntryPoint loginNeeded = (request, response, e) -> {

@@ -1,6 +1,7 @@
 package io.marketplacebridge.broker;
 
 import io.marketplacebridge.failure.Failure;
+import java.time.Duration;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.springframework.stereotype.Component;
@@ -24,12 +25,21 @@ public class RedeliveryBackoff {
     /** The wait after failed attempt {@code attempt} (1 for the first delivery) that failed with {@code failure}. */
     public long millis(@ExchangeProperty("bridgeAttempt") Integer attempt,
             @ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception failure) {
+        return after(attempt, failure, broker.redeliveryDelay(), broker.redeliveryMultiplier(), broker.maxRedeliveryDelay());
+    }
+
+    /**
+     * The wait after failed attempt {@code attempt} (1 for the first): {@code first}, times {@code multiplier} per
+     * further attempt, or the failure's {@code Retry-After} when longer, and at most {@code max} (the queue consumers'
+     * back-off above, and the acknowledgement lane's).
+     */
+    public static long after(Integer attempt, Exception failure, Duration first, double multiplier, Duration max) {
         int failed = attempt == null || attempt < 1 ? 1 : attempt;
-        double delay = broker.redeliveryDelay().toMillis() * Math.pow(broker.redeliveryMultiplier(), failed - 1);
+        double delay = first.toMillis() * Math.pow(multiplier, failed - 1);
         Failure known = Failure.in(failure);
         if (known != null && known.getRetryAfter() != null) {
             delay = Math.max(delay, known.getRetryAfter().toMillis());
         }
-        return (long) Math.min(delay, broker.maxRedeliveryDelay().toMillis());
+        return (long) Math.min(delay, max.toMillis());
     }
 }

@@ -1,5 +1,7 @@
 package io.marketplacebridge.landing;
 
+import static io.marketplacebridge.admin.SecurityConfiguration.headersFirst;
+
 import io.marketplacebridge.web.HttpAnswer;
 import io.marketplacebridge.web.RequestParameterCheck;
 import jakarta.servlet.Filter;
@@ -80,7 +82,7 @@ class LandingSignInConfiguration {
             SignedInUser.keep((HttpServletRequest) request);
             chain.doFilter(request, response);
         };
-        return io.marketplacebridge.admin.SecurityConfiguration.headersFirst(http).securityMatcher("/landing", "/oauth2/authorization/**", "/login/oauth2/code/**")
+        return headersFirst(http).securityMatcher("/landing", "/oauth2/authorization/**", "/login/oauth2/code/**")
                 .authorizeHttpRequests(auth -> auth.anyRequest().authenticated())
                 .requestCache(cache -> cache.requestCache(savedLanding))
                 .exceptionHandling(refusal -> refusal.authenticationEntryPoint(new LoginUrlAuthenticationEntryPoint(LOGIN)))

@@ -204,7 +204,7 @@ public class FulfillmentApi {
     public Map<String, Object> startedAs(@Header("bridgeSubscriptionId") String subscriptionId,
             @Variable("pending") String operationId) {
         Map<String, Object> started = new LinkedHashMap<>();
-        started.put("operationLocation", properties.apiUrl().toString().replaceAll("/+$", "")
+        started.put("operationLocation", apiBase()
                 + operationPath(subscriptionId, operationId) + "?api-version="
                 + URLEncoder.encode(properties.apiVersion(), StandardCharsets.UTF_8));
         started.put("microsoftOperationId", guid(operationId));
@@ -307,9 +307,14 @@ public class FulfillmentApi {
         }
     }
 
+    /** The configured API URL without a trailing slash: request paths ({@code /saas/…}) follow it. */
+    private String apiBase() {
+        return properties.apiUrl().toString().replaceAll("/+$", "");
+    }
+
     /** The path and query of an absolute URL Microsoft gave (a link, a location), if it is an address of the API. */
     private String pathOf(String url, String call, String what) {
-        String base = properties.apiUrl().toString().replaceAll("/+$", "");
+        String base = apiBase();
         if (url == null || !url.startsWith(base + "/")) {
             throw Failure.permanent(SYSTEM, call, "the " + what + " is not an address of " + base);
         }
@@ -436,7 +441,7 @@ public class FulfillmentApi {
     private HttpResponse<String> send(Call call, String correlationId, boolean freshToken) throws IOException {
         String requestId = UUID.randomUUID().toString();
         // A link Microsoft gave may carry a query of its own (List Subscriptions' continuationToken).
-        URI uri = URI.create(properties.apiUrl().toString().replaceAll("/+$", "") + call.path()
+        URI uri = URI.create(apiBase() + call.path()
                 + (call.path().contains("?") ? "&" : "?") + "api-version="
                 + URLEncoder.encode(properties.apiVersion(), StandardCharsets.UTF_8));
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)

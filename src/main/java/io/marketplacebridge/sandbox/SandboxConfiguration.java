@@ -1,5 +1,7 @@
 package io.marketplacebridge.sandbox;
 
+import static io.marketplacebridge.admin.SecurityConfiguration.headersFirst;
+
 import java.util.List;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
@@ -48,7 +50,7 @@ public class SandboxConfiguration {
     @Bean
     @Order(Ordered.HIGHEST_PRECEDENCE)
     SecurityFilterChain sandboxSecurity(HttpSecurity http) throws Exception {
-        return io.marketplacebridge.admin.SecurityConfiguration.headersFirst(http).securityMatcher("/sandbox", "/sandbox/**")
+        return headersFirst(http).securityMatcher("/sandbox", "/sandbox/**")
                 .authorizeHttpRequests(auth -> auth.anyRequest().permitAll())
                 .csrf(csrf -> csrf.disable())
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))

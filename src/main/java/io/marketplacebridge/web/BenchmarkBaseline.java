@@ -1,5 +1,7 @@
 package io.marketplacebridge.web;
 
+import static io.marketplacebridge.admin.SecurityConfiguration.headersFirst;
+
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Profile;
@@ -22,7 +24,7 @@ class BenchmarkBaseline {
     @Bean
     @Order(Ordered.HIGHEST_PRECEDENCE)
     SecurityFilterChain benchmarkBaselineSecurity(HttpSecurity http) throws Exception {
-        return io.marketplacebridge.admin.SecurityConfiguration.headersFirst(http).securityMatcher("/bench/baseline")
+        return headersFirst(http).securityMatcher("/bench/baseline")
                 .authorizeHttpRequests(auth -> auth.anyRequest().permitAll())
                 .csrf(csrf -> csrf.disable())
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))

@@ -1,6 +1,7 @@
 package io.marketplacebridge.webhook;
 
 import static io.marketplacebridge.registry.StoreTimes.utc;
+import io.marketplacebridge.broker.RedeliveryBackoff;
 import io.marketplacebridge.failure.Failure;
 import io.marketplacebridge.failure.TransientFailure;
 import io.marketplacebridge.monitoring.BridgeMetrics;
@@ -120,17 +121,12 @@ public class Acknowledgements {
 
     /**
      * The lane's wait after failed attempt {@code attempt} (1 for the first): {@code retry-backoff}, doubled per
-     * further attempt, or the {@code Retry-After} Microsoft asked for when longer.
+     * further attempt, or the {@code Retry-After} Microsoft asked for when longer; never longer than the window,
+     * past which the lane gives up anyway.
      */
     public long backoff(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception failure,
             @ExchangeProperty("bridgeAttempt") Integer attempt) {
-        int failed = attempt == null || attempt < 1 ? 1 : Math.min(attempt, 16);
-        long delay = properties.retryBackoff().toMillis() << (failed - 1);
-        Failure known = Failure.in(failure);
-        if (known != null && known.getRetryAfter() != null) {
-            delay = Math.max(delay, known.getRetryAfter().toMillis());
-        }
-        return delay;
+        return RedeliveryBackoff.after(attempt, failure, properties.retryBackoff(), 2.0, BridgeMetrics.ACKNOWLEDGEMENT_WINDOW);
     }
 
     private record Claim(String decision, Instant claimedAt) {

@@ -162,9 +162,7 @@ class PublisherOperationsFlowTest extends BridgeTest {
         subscribedWithPlans(id);
         String scenario = "answer-lost-" + id;
         // Microsoft makes the change, and the connection drops before its answer (as a kill -9 of the bridge would).
-        MICROSOFT.stubFor(patch(urlPathEqualTo("/api/saas/subscriptions/" + id)).inScenario(scenario)
-                .whenScenarioStateIs(Scenario.STARTED).willSetStateTo("made")
-                .willReturn(aResponse().withFault(com.github.tomakehurst.wiremock.http.Fault.CONNECTION_RESET_BY_PEER)));
+        answerLost(id, scenario, "made");
         MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id)).inScenario(scenario).whenScenarioStateIs("made")
                 .atPriority(1).willReturn(json(200, subscriptionJson(id, "Subscribed", "basic", 12, "tenant-a", "tenant-a"))));
         MICROSOFT.stubFor(patch(urlPathEqualTo("/api/saas/subscriptions/" + id)).inScenario(scenario).whenScenarioStateIs("made")
@@ -188,9 +186,7 @@ class PublisherOperationsFlowTest extends BridgeTest {
         String scenario = "answer-lost-in-progress-" + id;
         // Microsoft takes the change and the connection drops before its 202; the subscription does not show it yet,
         // and the change is an outstanding operation, in progress.
-        MICROSOFT.stubFor(patch(urlPathEqualTo("/api/saas/subscriptions/" + id)).inScenario(scenario)
-                .whenScenarioStateIs(Scenario.STARTED).willSetStateTo("making")
-                .willReturn(aResponse().withFault(com.github.tomakehurst.wiremock.http.Fault.CONNECTION_RESET_BY_PEER)));
+        answerLost(id, scenario, "making");
         MICROSOFT.stubFor(patch(urlPathEqualTo("/api/saas/subscriptions/" + id)).inScenario(scenario).whenScenarioStateIs("making")
                 .willReturn(aResponse().withStatus(202).withHeader("Operation-Location", location(id, UUID.randomUUID().toString()))));
         MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id + "/operations")).willReturn(json(200,
@@ -305,6 +301,13 @@ class PublisherOperationsFlowTest extends BridgeTest {
         stubSubscription(id, "Subscribed", "basic", 10);
         MICROSOFT.stubFor(get(urlPathEqualTo("/api/saas/subscriptions/" + id + "/listAvailablePlans")).willReturn(json(200,
                 "{\"plans\":[{\"planId\":\"basic\",\"minQuantity\":1,\"maxQuantity\":100},{\"planId\":\"pro\",\"minQuantity\":1,\"maxQuantity\":1000}]}")));
+    }
+
+    /** The first PATCH of the subscription reaches Microsoft, whose answer is lost (a reset); then {@code state}. */
+    private static void answerLost(String id, String scenario, String state) {
+        MICROSOFT.stubFor(patch(urlPathEqualTo("/api/saas/subscriptions/" + id)).inScenario(scenario)
+                .whenScenarioStateIs(Scenario.STARTED).willSetStateTo(state)
+                .willReturn(aResponse().withFault(com.github.tomakehurst.wiremock.http.Fault.CONNECTION_RESET_BY_PEER)));
     }
 
     private static void acceptChange(String id, String operation) {
