@@ -75,6 +75,7 @@ final class ClassDataSharing {
     private static void train(Path extracted) throws IOException, InterruptedException {
         int port = Projects.freePort();
         List<String> options = new ArrayList<>(Projects.productionJvmOptions());
+        options.addAll(Projects.testJvmOptions());
         options.add("-XX:ArchiveClassesAtExit=" + ARCHIVE);
         List<String> arguments = List.of("--spring.profiles.active=sandbox", "--server.port=" + port,
                 "--bridge.broker.data-dir=" + DIRECTORY.resolve("training-data"));

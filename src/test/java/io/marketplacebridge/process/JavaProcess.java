@@ -49,6 +49,7 @@ public final class JavaProcess implements AutoCloseable {
             Path log) throws IOException {
         ClassDataSharing.Launch launch = ClassDataSharing.of(jar);
         List<String> jvm = new ArrayList<>(options);
+        jvm.addAll(Projects.testJvmOptions());
         jvm.addAll(launch.options());
         return launchIn(directory, name, launch.jar(), jvm, args, port, log);
     }

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 
 /** Where things are when a test runs the packaged application: the project directory, the jar, free ports. */
@@ -29,8 +30,18 @@ public final class Projects {
     }
 
     /** The production JVM options (config/jvm.options), as the image and the README use them. */
-    public static java.util.List<String> productionJvmOptions() {
-        return java.util.List.of("@" + root().resolve("config/jvm.options"));
+    public static List<String> productionJvmOptions() {
+        return List.of("@" + root().resolve("config/jvm.options"));
+    }
+
+    /**
+     * JVM options a test adds after the production ones to every process it starts ({@code -Dit.jvm-options}, set by
+     * failsafe: C1 alone for the fault tests' short-lived processes; empty in the benchmark). They change how fast
+     * code is compiled, never what the bridge does.
+     */
+    public static List<String> testJvmOptions() {
+        String options = System.getProperty("it.jvm-options", "").trim();
+        return options.isEmpty() ? List.of() : List.of(options.split("\\s+"));
     }
 
     /** A port nobody listens on now. */

@@ -185,6 +185,9 @@ public final class ReplicatedBroker implements AutoCloseable {
     private static List<String> javaArguments(Path argumentFile) throws IOException {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Files.writeString(argumentFile, "-cp \"" + classpath.replace("\\", "\\\\") + "\"\n");
-        return List.of("-Xmx512m", "@" + argumentFile.toAbsolutePath(), ReplicatedBroker.class.getName());
+        List<String> arguments = new ArrayList<>(List.of("-Xmx512m"));
+        arguments.addAll(Projects.testJvmOptions());
+        arguments.addAll(List.of("@" + argumentFile.toAbsolutePath(), ReplicatedBroker.class.getName()));
+        return arguments;
     }
 }
