@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +69,10 @@ public final class Simulator implements AutoCloseable {
                 "mix", mix, "tokenLifetime", "PT2H", "seed", seed));
         HttpResponse<Path> answer = HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/sandbox/load/prepare"))
                 .timeout(Duration.ofMinutes(5)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofFile(file));
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                // ofFile(file) alone writes over an older, longer file without truncating it: its tail stayed behind.
+                HttpResponse.BodyHandlers.ofFile(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING));
         if (answer.statusCode() != 200) {
             throw new IllegalStateException("prepare answered " + answer.statusCode() + ": " + Files.readString(file));
         }
