@@ -30,7 +30,7 @@ import org.yaml.snakeyaml.Yaml;
 
 /**
  * What an operator watches: Camel's route metrics and the bridge's own in /actuator/prometheus, health with its
- * components, readiness that drops with the broker, and alert rules and a dashboard that use only metrics the bridge
+ * components, readiness that drops with the broker and comes back with it, and alert rules and a dashboard that use only metrics the bridge
  * serves. Runs an application of its own: the shared test context turns metrics export off, and this test stops the
  * broker.
  */
@@ -50,7 +50,7 @@ class MonitoringTest {
     @Test
     void metricsHealthReadinessAlertsAndDashboardTellTheOperatorTheTruth() throws Exception {
         try (ConfigurableApplicationContext bridge = BridgeTest.startApplication(dataDir, "monitoring-test",
-                // The test ends with the broker stopped: the routes need not wait 15 s for consumers that cannot finish.
+                // The broker is stopped and started again: the routes need not wait 15 s for consumers to finish.
                 Map.of("camel.main.shutdown-timeout", "1"))) {
             int port = BridgeTest.port(bridge);
             String id = BridgeTest.newSubscriptionId();
@@ -97,6 +97,10 @@ class MonitoringTest {
 
             await().atMost(WAIT).untilAsserted(() -> assertThat(get(port, "/actuator/health/readiness").statusCode()).isEqualTo(503));
             assertThat(get(port, "/actuator/health/liveness").statusCode()).isEqualTo(200);
+
+            // The broker back: the consumers connect again and the bridge is ready again, without a restart.
+            bridge.getBean(EmbeddedActiveMQ.class).start();
+            await().atMost(WAIT).untilAsserted(() -> assertThat(get(port, "/actuator/health/readiness").statusCode()).isEqualTo(200));
         }
     }
 
