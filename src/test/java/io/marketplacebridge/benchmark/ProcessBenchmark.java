@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.marketplacebridge.process.AuditFiles;
 import io.marketplacebridge.process.JavaProcess;
 import io.marketplacebridge.process.Projects;
 import io.marketplacebridge.process.Simulator;
@@ -168,7 +169,7 @@ class ProcessBenchmark {
         Set<String> operations = run.answeredAt(200).keySet();
         // A notification sent again (wrk lost it) arrives after its subscription's later ones: only then may the
         // order differ.
-        Delivery delivery = awaitDelivered(simulator, data, operations, run.resent() == 0 && prepared.closePairs() == 0);
+        Delivery delivery = awaitDelivered(simulator, data, operations, prepared.orderHolds(run));
         double endToEnd = (delivery.lastAtMillis() - run.startedAtMillis()) / 1000.0;
         long cpu = bridge.cpuMillis() - cpuBefore;
         row("end to end, burst " + burst + ": " + notifications + " notifications over " + subscriptions
@@ -176,7 +177,7 @@ class ProcessBenchmark {
                 String.format(Locale.ROOT, "%.1f s (%.0f notifications/s)", endToEnd, notifications / endToEnd), "≤ 60 s",
                 delivery.summary() + String.format(Locale.ROOT, "; bridge CPU %.1f ms per notification", (double) cpu / notifications)
                         + (run.resent() > 0 ? "; " + run.resent() + " lost by wrk, sent again" : "")
-                        + (prepared.closePairs() > 0 ? "; " + prepared.closePairs() + " pairs of one subscription sent close together" : ""));
+                        + prepared.note());
         acknowledgements(simulator, run, burst);
         return run;
     }
@@ -227,12 +228,22 @@ class ProcessBenchmark {
                 String.format(Locale.ROOT, "p50 %.1f ms, p99 %.1f ms (%.0f requests/s reached)", latency.get("50"),
                         latency.get("99"), run.perSecond(200)), "p99 ≤ 25 ms",
                 "wrk's latency (closed loop: " + steadyConnections + " connections pausing " + pause + " ms)"
-                        + (prepared.closePairs() > 0 ? "; " + prepared.closePairs() + " pairs of one subscription sent close together" : ""));
-        awaitDelivered(simulator, data, run.answeredAt(200).keySet(), run.resent() == 0 && prepared.closePairs() == 0);
+                        + prepared.note());
+        awaitDelivered(simulator, data, run.answeredAt(200).keySet(), prepared.orderHolds(run));
     }
 
     /** The lines wrk sends, and how many pairs of one subscription's notifications are closer than the order needs. */
     private record Prepared(Path file, int closePairs) {
+
+        /** Whether the order at the systems is asserted: no pair was sent too close, and wrk sent nothing again. */
+        boolean orderHolds(Wrk.Run run) {
+            return run.resent() == 0 && closePairs == 0;
+        }
+
+        /** The table's note on the pairs, or nothing. */
+        String note() {
+            return closePairs > 0 ? "; " + closePairs + " pairs of one subscription sent close together" : "";
+        }
     }
 
     /**
@@ -321,25 +332,11 @@ class ProcessBenchmark {
     private static Audit audit(Path data, Set<String> operations) throws IOException {
         Set<String> seen = new HashSet<>();
         double last = 0;
-        Path directory = data.resolve("audit");
-        if (Files.isDirectory(directory)) {
-            try (Stream<Path> files = Files.list(directory)) {
-                for (Path file : files.toList()) {
-                    for (String line : Files.readAllLines(file)) {
-                        JsonNode entry;
-                        try {
-                            entry = JSON.readTree(line);
-                        } catch (IOException beingWritten) {
-                            // the bridge is writing this line now: read again at the next poll
-                            continue;
-                        }
-                        String eventId = entry.path("eventId").asText();
-                        if (operations.contains(eventId)) {
-                            seen.add(eventId);
-                            last = Math.max(last, Instant.parse(entry.path("recordedAt").asText()).toEpochMilli());
-                        }
-                    }
-                }
+        for (JsonNode entry : AuditFiles.entries(data)) {
+            String eventId = entry.path("eventId").asText();
+            if (operations.contains(eventId)) {
+                seen.add(eventId);
+                last = Math.max(last, Instant.parse(entry.path("recordedAt").asText()).toEpochMilli());
             }
         }
         return new Audit(operations.size() - seen.size(), last);

@@ -30,9 +30,9 @@ import org.yaml.snakeyaml.Yaml;
 
 /**
  * What an operator watches: Camel's route metrics and the bridge's own in /actuator/prometheus, health with its
- * components, readiness that drops with the broker and comes back with it, and alert rules and a dashboard that use only metrics the bridge
- * serves. Runs an application of its own: the shared test context turns metrics export off, and this test stops the
- * broker.
+ * components, readiness that drops with the broker and comes back with it, and alert rules and a dashboard that use
+ * only metrics the bridge serves. Runs an application of its own: the shared test context turns metrics export off,
+ * and this test stops the broker and starts it again.
  */
 class MonitoringTest {
 

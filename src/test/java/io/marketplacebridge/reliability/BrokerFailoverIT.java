@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.marketplacebridge.process.AuditFiles;
 import io.marketplacebridge.process.JavaProcess;
 import io.marketplacebridge.process.Projects;
 import io.marketplacebridge.process.ReplicatedBroker;
@@ -230,22 +231,10 @@ class BrokerFailoverIT {
         Set<String> events = new HashSet<>();
         try (Stream<Path> directories = Files.list(work)) {
             for (Path data : directories.filter(path -> path.getFileName().toString().startsWith("data-")).toList()) {
-                Path audit = data.resolve("audit");
-                if (!Files.isDirectory(audit)) {
-                    continue;
-                }
-                try (Stream<Path> files = Files.list(audit)) {
-                    for (Path file : files.toList()) {
-                        for (String line : Files.readAllLines(file)) {
-                            try {
-                                String eventId = Reliability.JSON.readTree(line).path("eventId").asText();
-                                if (operations.contains(eventId)) {
-                                    events.add(eventId);
-                                }
-                            } catch (IOException notALine) {
-                                // blank or torn: not an event
-                            }
-                        }
+                for (JsonNode entry : AuditFiles.entries(data)) {
+                    String eventId = entry.path("eventId").asText();
+                    if (operations.contains(eventId)) {
+                        events.add(eventId);
                     }
                 }
             }

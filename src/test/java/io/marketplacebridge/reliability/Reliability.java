@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.marketplacebridge.process.AuditFiles;
 import io.marketplacebridge.process.JavaProcess;
 import io.marketplacebridge.process.Projects;
 import io.marketplacebridge.process.Simulator;
@@ -175,26 +176,10 @@ final class Reliability {
 
     static Audit audit(Path data, Set<String> operations) throws IOException {
         Map<String, Integer> lines = new HashMap<>();
-        Path directory = data.resolve("audit");
-        if (Files.isDirectory(directory)) {
-            try (Stream<Path> files = Files.list(directory)) {
-                for (Path file : files.toList()) {
-                    for (String line : Files.readAllLines(file)) {
-                        if (line.isBlank()) {
-                            continue;
-                        }
-                        String eventId;
-                        try {
-                            eventId = JSON.readTree(line).path("eventId").asText();
-                        } catch (IOException tornLine) {
-                            // a line cut by kill -9 before its sync: its event was not acknowledged and comes again
-                            continue;
-                        }
-                        if (operations.contains(eventId)) {
-                            lines.merge(eventId, 1, Integer::sum);
-                        }
-                    }
-                }
+        for (JsonNode entry : AuditFiles.entries(data)) {
+            String eventId = entry.path("eventId").asText();
+            if (operations.contains(eventId)) {
+                lines.merge(eventId, 1, Integer::sum);
             }
         }
         int repeated = lines.values().stream().mapToInt(count -> count - 1).sum();
