@@ -18,7 +18,6 @@ import org.apache.camel.Header;
 import org.apache.camel.Variable;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -56,14 +55,16 @@ public class SubscriptionRegistry {
     private final ObjectMapper json;
     private final MeterRegistry meters;
     private final Clock clock;
+    private final StoreWrites writes;
 
     @Autowired
-    public SubscriptionRegistry(JdbcTemplate jdbc, ObjectMapper json, MeterRegistry meters) {
-        this(jdbc, json, meters, Clock.systemUTC());
+    public SubscriptionRegistry(JdbcTemplate jdbc, StoreWrites writes, ObjectMapper json, MeterRegistry meters) {
+        this(jdbc, writes, json, meters, Clock.systemUTC());
     }
 
-    SubscriptionRegistry(JdbcTemplate jdbc, ObjectMapper json, MeterRegistry meters, Clock clock) {
+    SubscriptionRegistry(JdbcTemplate jdbc, StoreWrites writes, ObjectMapper json, MeterRegistry meters, Clock clock) {
         this.jdbc = jdbc;
+        this.writes = writes;
         this.json = json;
         this.meters = meters;
         this.clock = clock;
@@ -80,36 +81,39 @@ public class SubscriptionRegistry {
         String eventId = String.valueOf(event.get("eventId"));
         OffsetDateTime occurredAt = time(event.get("occurredAt"));
         OffsetDateTime now = StoreTimes.now(clock);
-        try {
-            jdbc.update("INSERT INTO subscription_event (event_id, subscription_id, event_type, event_source, status, plan_id,"
-                    + " quantity, occurred_at, correlation_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", eventId,
-                    subscriptionId, event.get("type"), event.get("source"), subscription.get("saasSubscriptionStatus"),
-                    subscription.get("planId"), quantity(subscription), occurredAt, event.get("correlationId"), now);
+        String state = write(subscription);
+        boolean first = writes.commit(() -> {
+            // A redelivery or a replay publishes the same event again: one entry.
+            boolean inserted = jdbc.update("INSERT INTO subscription_event (event_id, subscription_id, event_type,"
+                    + " event_source, status, plan_id, quantity, occurred_at, correlation_id, recorded_at)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", eventId, subscriptionId,
+                    event.get("type"), event.get("source"), subscription.get("saasSubscriptionStatus"),
+                    subscription.get("planId"), quantity(subscription), occurredAt, event.get("correlationId"), now) > 0;
+            // Metering's UsageReported carries the state the bridge had published when the hour was reported, not
+            // Microsoft's: recorded after a newer event (a reconciliation repair), it would take the state back.
+            if ("UsageReported".equals(event.get("type")) && jdbc.update("UPDATE subscription SET last_event_id = ?,"
+                    + " last_event_type = ?, updated_at = ? WHERE subscription_id = ?", eventId, event.get("type"), now,
+                    subscriptionId) > 0) {
+                return inserted;
+            }
+            upsert(false, "UPDATE subscription SET offer_id = ?, plan_id = ?, quantity = ?, status = ?, microsoft_state = ?,"
+                            + " microsoft_seen_at = ?, published_state = ?, last_event_id = ?, last_event_type = ?, updated_at = ?"
+                            + " WHERE subscription_id = ?",
+                    new Object[] {subscription.get("offerId"), subscription.get("planId"), quantity(subscription),
+                            subscription.get("saasSubscriptionStatus"), state, occurredAt, state, eventId, event.get("type"),
+                            now, subscriptionId},
+                    "INSERT INTO subscription (subscription_id, offer_id, plan_id, quantity, status, microsoft_state,"
+                            + " microsoft_seen_at, published_state, last_event_id, last_event_type, created_at, updated_at)"
+                            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    new Object[] {subscriptionId, subscription.get("offerId"), subscription.get("planId"),
+                            quantity(subscription), subscription.get("saasSubscriptionStatus"), state, occurredAt, state,
+                            eventId, event.get("type"), now, now});
+            return inserted;
+        });
+        if (first) {
             meters.counter("bridge.events.published", "type", String.valueOf(event.get("type")),
                     "source", String.valueOf(event.get("source"))).increment();
-        } catch (DuplicateKeyException alreadyRecorded) {
-            // A redelivery or a replay publishes the same event again: one entry.
         }
-        // Metering's UsageReported carries the state the bridge had published when the hour was reported, not
-        // Microsoft's: recorded after a newer event (a reconciliation repair), it would take the state back.
-        if ("UsageReported".equals(event.get("type")) && jdbc.update("UPDATE subscription SET last_event_id = ?,"
-                + " last_event_type = ?, updated_at = ? WHERE subscription_id = ?", eventId, event.get("type"), now,
-                subscriptionId) > 0) {
-            return;
-        }
-        String state = write(subscription);
-        upsert("UPDATE subscription SET offer_id = ?, plan_id = ?, quantity = ?, status = ?, microsoft_state = ?,"
-                        + " microsoft_seen_at = ?, published_state = ?, last_event_id = ?, last_event_type = ?, updated_at = ?"
-                        + " WHERE subscription_id = ?",
-                new Object[] {subscription.get("offerId"), subscription.get("planId"), quantity(subscription),
-                        subscription.get("saasSubscriptionStatus"), state, occurredAt, state, eventId, event.get("type"),
-                        now, subscriptionId},
-                "INSERT INTO subscription (subscription_id, offer_id, plan_id, quantity, status, microsoft_state,"
-                        + " microsoft_seen_at, published_state, last_event_id, last_event_type, created_at, updated_at)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                new Object[] {subscriptionId, subscription.get("offerId"), subscription.get("planId"),
-                        quantity(subscription), subscription.get("saasSubscriptionStatus"), state, occurredAt, state,
-                        eventId, event.get("type"), now, now});
     }
 
     /** Records that a system took an event (its queue is the system's name). */
@@ -142,7 +146,6 @@ public class SubscriptionRegistry {
             case REPLAYED -> "replayed_at = ?";
             case DISCARDED -> "discarded_at = ?, discard_reason = ?";
         };
-        meters.counter("bridge.deliveries", "system", system, "outcome", outcome.label()).increment();
         boolean withReason = outcome == Outcome.DEAD_LETTERED || outcome == Outcome.DISCARDED;
         List<Object> updateArgs = new ArrayList<>(List.of(outcome.label()));
         updateArgs.add(shortDetail);
@@ -157,13 +160,15 @@ public class SubscriptionRegistry {
         updateArgs.add(system);
         String column = when.substring(0, when.indexOf(' '));
         String reasonColumn = outcome == Outcome.DEAD_LETTERED ? ", dead_letter_reason" : outcome == Outcome.DISCARDED ? ", discard_reason" : "";
-        upsert("UPDATE delivery SET outcome = ?, detail = ?, attempts = COALESCE(?, attempts), updated_at = ?,"
+        // Delivered is mostly an event's first outcome at a system: inserted first, updated when the row is there.
+        writes.commit(() -> upsert(outcome == Outcome.DELIVERED, "UPDATE delivery SET outcome = ?, detail = ?, attempts = COALESCE(?, attempts), updated_at = ?,"
                         + " subscription_id = COALESCE(subscription_id, ?), " + when + " WHERE event_id = ? AND target_system = ?",
                 updateArgs.toArray(),
                 "INSERT INTO delivery (event_id, target_system, subscription_id, outcome, detail, attempts, updated_at, " + column
                         + reasonColumn + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?" + (withReason ? ", ?" : "") + ")",
                 withReason ? new Object[] {eventId, system, subscriptionId, outcome.label(), shortDetail, attempts, now, now, shortDetail}
-                        : new Object[] {eventId, system, subscriptionId, outcome.label(), shortDetail, attempts, now, now});
+                        : new Object[] {eventId, system, subscriptionId, outcome.label(), shortDetail, attempts, now, now}));
+        meters.counter("bridge.deliveries", "system", system, "outcome", outcome.label()).increment();
     }
 
     /**
@@ -277,14 +282,21 @@ public class SubscriptionRegistry {
         return events != null && events > 0;
     }
 
-    /** Inserts, or updates the row the update statement names; a concurrent insert turns into the update. */
-    private void upsert(String update, Object[] updateArgs, String insert, Object[] insertArgs) {
-        if (jdbc.update(update, updateArgs) > 0) {
+    /**
+     * Inserts, or updates the row the update statement names; a concurrent insert turns into the update. Never throws
+     * on a row that is there (a statement that fails ends a PostgreSQL transaction, and StoreWrites batches them).
+     *
+     * @param insertFirst whether the row is most likely new: one statement instead of two
+     */
+    private void upsert(boolean insertFirst, String update, Object[] updateArgs, String insert, Object[] insertArgs) {
+        String insertOnce = insert + " ON CONFLICT DO NOTHING";
+        if (insertFirst) {
+            if (jdbc.update(insertOnce, insertArgs) == 0) {
+                jdbc.update(update, updateArgs);
+            }
             return;
         }
-        try {
-            jdbc.update(insert, insertArgs);
-        } catch (DuplicateKeyException concurrent) {
+        if (jdbc.update(update, updateArgs) == 0 && jdbc.update(insertOnce, insertArgs) == 0) {
             jdbc.update(update, updateArgs);
         }
     }

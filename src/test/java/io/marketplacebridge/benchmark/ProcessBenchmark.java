@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.marketplacebridge.process.AuditFiles;
+import io.marketplacebridge.process.CpuSampler;
 import io.marketplacebridge.process.JavaProcess;
 import io.marketplacebridge.process.Projects;
 import io.marketplacebridge.process.Simulator;
@@ -164,18 +165,33 @@ class ProcessBenchmark {
 
     private Wrk.Run sendBurst(JavaProcess bridge, Prepared prepared, int burst, Path data, Simulator simulator) throws Exception {
         long cpuBefore = bridge.cpuMillis();
-        Wrk.Run run = Wrk.send(bridge.url() + "/api/webhook", prepared.file(), threads, connections, 0, work.resolve("burst-" + burst));
-        assertThat(run.count(200)).as("webhooks answered 200 in burst " + burst).isEqualTo(notifications);
-        Set<String> operations = run.answeredAt(200).keySet();
-        // A notification sent again (wrk lost it) arrives after its subscription's later ones: only then may the
-        // order differ.
-        Delivery delivery = awaitDelivered(simulator, data, operations, prepared.orderHolds(run));
+        long simulatorCpuBefore = simulator.cpuMillis();
+        Wrk.Run run;
+        Delivery delivery;
+        CpuSampler.Sample intakeCpu;
+        CpuSampler.Sample afterIntakeCpu;
+        try (CpuSampler cpuSampler = CpuSampler.start(bridge::cpuMillis, simulator::cpuMillis)) {
+            run = Wrk.send(bridge.url() + "/api/webhook", prepared.file(), threads, connections, 0, work.resolve("burst-" + burst));
+            assertThat(run.count(200)).as("webhooks answered 200 in burst " + burst).isEqualTo(notifications);
+            Set<String> operations = run.answeredAt(200).keySet();
+            // A notification sent again (wrk lost it) arrives after its subscription's later ones: only then may the
+            // order differ.
+            delivery = awaitDelivered(simulator, data, operations, prepared.orderHolds(run));
+            intakeCpu = cpuSampler.average(run.startedAtMillis(), run.lastAnswerAtMillis());
+            afterIntakeCpu = cpuSampler.average(run.lastAnswerAtMillis(), delivery.lastAtMillis());
+            cpuSampler.write(work.resolve("burst-" + burst + "/cpu.tsv"));
+        }
         double endToEnd = (delivery.lastAtMillis() - run.startedAtMillis()) / 1000.0;
         long cpu = bridge.cpuMillis() - cpuBefore;
+        long simulatorCpu = simulator.cpuMillis() - simulatorCpuBefore;
         row("end to end, burst " + burst + ": " + notifications + " notifications over " + subscriptions
                         + " subscriptions, first POST → last delivery at all four systems",
                 String.format(Locale.ROOT, "%.1f s (%.0f notifications/s)", endToEnd, notifications / endToEnd), "≤ 60 s",
-                delivery.summary() + String.format(Locale.ROOT, "; bridge CPU %.1f ms per notification", (double) cpu / notifications)
+                delivery.summary() + String.format(Locale.ROOT, "; CPU per notification: bridge %.1f ms, simulator %.1f ms",
+                        (double) cpu / notifications, (double) simulatorCpu / notifications)
+                        + String.format(Locale.ROOT, "; cores in use (machine / bridge / simulator) while wrk sent %.2f / %.2f / %.2f,"
+                                + " after it %.2f / %.2f / %.2f", intakeCpu.machine(), intakeCpu.bridge(), intakeCpu.simulator(),
+                                afterIntakeCpu.machine(), afterIntakeCpu.bridge(), afterIntakeCpu.simulator())
                         + (run.resent() > 0 ? "; " + run.resent() + " lost by wrk, sent again" : "")
                         + prepared.note());
         acknowledgements(simulator, run, burst);
@@ -216,6 +232,9 @@ class ProcessBenchmark {
 
     /** A steady load at bench.steady-rate requests/s while processing runs: intake latency. */
     private void steady(Simulator simulator, JavaProcess bridge, Path data) throws Exception {
+        if (steadySeconds < 1) {
+            return;
+        }
         simulator.reset();
         int count = steadyRate * steadySeconds;
         int steadyConnections = 10;

@@ -57,6 +57,6 @@ class ConsumerTransactionTest {
     }
 
     private ConfigurableApplicationContext start() throws Exception {
-        return BridgeTest.startApplication(dataDir, "consumer-transaction-test", Map.of("bridge.broker.consumers", "1"));
+        return BridgeTest.startApplication(dataDir, "consumer-transaction-test", Map.of("bridge.broker.consumers", "1", "bridge.broker.side-consumers", "1"));
     }
 }

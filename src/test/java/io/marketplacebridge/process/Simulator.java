@@ -50,6 +50,11 @@ public final class Simulator implements AutoCloseable {
         return new Simulator(process);
     }
 
+    /** CPU time the simulator's process has used so far (its Fulfillment API and the recording systems). */
+    public long cpuMillis() {
+        return process.cpuMillis();
+    }
+
     public String url() {
         return process.url();
     }
