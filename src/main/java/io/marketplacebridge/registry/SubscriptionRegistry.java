@@ -161,7 +161,8 @@ public class SubscriptionRegistry {
         String column = when.substring(0, when.indexOf(' '));
         String reasonColumn = outcome == Outcome.DEAD_LETTERED ? ", dead_letter_reason" : outcome == Outcome.DISCARDED ? ", discard_reason" : "";
         // Delivered is mostly an event's first outcome at a system: inserted first, updated when the row is there.
-        writes.commit(() -> upsert(outcome == Outcome.DELIVERED, "UPDATE delivery SET outcome = ?, detail = ?, attempts = COALESCE(?, attempts), updated_at = ?,"
+        writes.commit(() -> upsert(outcome == Outcome.DELIVERED,
+                "UPDATE delivery SET outcome = ?, detail = ?, attempts = COALESCE(?, attempts), updated_at = ?,"
                         + " subscription_id = COALESCE(subscription_id, ?), " + when + " WHERE event_id = ? AND target_system = ?",
                 updateArgs.toArray(),
                 "INSERT INTO delivery (event_id, target_system, subscription_id, outcome, detail, attempts, updated_at, " + column
