@@ -39,7 +39,7 @@ public class StoreWrites implements DisposableBean {
     private static final Logger LOG = LoggerFactory.getLogger(StoreWrites.class);
 
     /** Writes in one transaction at most: a batch stays short, and its row locks are held briefly. */
-    static final int MAX_BATCH = 200;
+    private static final int MAX_BATCH = 200;
 
     /** How long a caller waits for its commit: longer than the pool's wait for a connection and a slow commit. */
     private static final Duration WAIT = Duration.ofSeconds(15);
