@@ -17,5 +17,8 @@ COPY routes routes
 COPY config/application.yaml config/jvm.options config/
 COPY config/artemis config/artemis
 EXPOSE 8080
-# The same JVM options as the Jib image (pom.xml): heap from the container limit; out of memory ends the process.
+# At most two malloc arenas: with 300-400 threads glibc would keep up to 16, each holding freed native memory
+# (about 20 MB less resident after bursts, docs/benchmarks.md). The Jib image (pom.xml) sets the same.
+ENV MALLOC_ARENA_MAX=2
+# The same JVM options as the Jib image (pom.xml): bounded heap, metaspace and code cache; out of memory ends the process.
 ENTRYPOINT ["java", "@/app/config/jvm.options", "-jar", "/app/marketplace-bridge.jar"]

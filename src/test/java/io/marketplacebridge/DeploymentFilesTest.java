@@ -2,6 +2,7 @@ package io.marketplacebridge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.marketplacebridge.process.Projects;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -74,8 +75,16 @@ class DeploymentFilesTest {
         assertThat(copies).anyMatch(line -> line.contains("config/application.yaml"))
                 .noneMatch(line -> line.contains("sandbox") || line.contains("simulat") || line.matches("COPY config\\s.*"));
         assertThat(Files.readString(Path.of("Dockerfile"))).contains("config/jvm.options", "\"@/app/config/jvm.options\"");
+        // The environment both give the JVM, as the benchmarks and fault tests start it (Projects).
+        Element environment = (Element) jib.getElementsByTagName("environment").item(0);
+        for (Map.Entry<String, String> variable : Projects.productionEnvironment().entrySet()) {
+            assertThat(Files.readAllLines(Path.of("Dockerfile"))).as("Dockerfile")
+                    .contains("ENV " + variable.getKey() + "=" + variable.getValue());
+            assertThat(environment.getElementsByTagName(variable.getKey()).item(0).getTextContent())
+                    .as("Jib's environment " + variable.getKey()).isEqualTo(variable.getValue());
+        }
         // The one file both use: bounded heap and metaspace, and a stop on OutOfMemoryError.
-        assertThat(Files.readAllLines(Path.of("config/jvm.options"))).contains("-Xmx256m", "-XX:+ExitOnOutOfMemoryError")
-                .anyMatch(line -> line.startsWith("-XX:MaxMetaspaceSize="));
+        assertThat(Files.readAllLines(Path.of("config/jvm.options"))).contains("-XX:+ExitOnOutOfMemoryError")
+                .anyMatch(line -> line.startsWith("-Xmx")).anyMatch(line -> line.startsWith("-XX:MaxMetaspaceSize="));
     }
 }

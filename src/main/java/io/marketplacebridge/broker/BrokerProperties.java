@@ -5,6 +5,7 @@ import jakarta.validation.constraints.NotNull;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -20,6 +21,10 @@ import org.springframework.validation.annotation.Validated;
  * @param maxRedeliveryDelay upper bound of the redelivery delay
  * @param callTimeout how long a send may block on the broker before it fails (intake answers 503 then)
  * @param consumers concurrent consumers per queue (messages of one subscription stay in order)
+ * @param consumerWindow how much message data the broker hands each in-order consumer ahead of its next receive
+ *     (processing, the deliveries, the side flows); the acknowledgement lane takes one message at a time
+ * @param memory how much message data the embedded broker keeps in the heap; beyond it, an address's further
+ *     messages wait in page files on disk until the consumers catch up (Artemis's {@code global-max-size})
  */
 @Validated
 @ConfigurationProperties("bridge.broker")
@@ -33,7 +38,9 @@ public record BrokerProperties(
         @Min(1) double redeliveryMultiplier,
         @NotNull Duration maxRedeliveryDelay,
         @NotNull Duration callTimeout,
-        @Min(1) int consumers) {
+        @Min(1) int consumers,
+        @NotNull DataSize consumerWindow,
+        @NotNull DataSize memory) {
 
     /**
      * The broker's own delivery limit, four times the bridge's: the backstop for a message no consumer finishes or

@@ -34,6 +34,7 @@ import org.apache.camel.Body;
 import org.apache.camel.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.stereotype.Component;
 
 /**
@@ -59,10 +60,11 @@ public class DeadLetters {
     private final BrokerManagement brokerManagement;
     private final SubscriptionRegistry registry;
 
-    public DeadLetters(ConnectionFactory jmsConnectionFactory, BrokerManagement brokerManagement,
-            SubscriptionRegistry registry) {
+    /** {@code unbufferedConnectionFactory}: a browse or receive sees every message the broker holds (JmsConfiguration). */
+    public DeadLetters(@Qualifier("unbufferedConnectionFactory") ConnectionFactory unbufferedConnectionFactory,
+            BrokerManagement brokerManagement, SubscriptionRegistry registry) {
         this.registry = registry;
-        this.connectionFactory = jmsConnectionFactory;
+        this.connectionFactory = unbufferedConnectionFactory;
         this.brokerManagement = brokerManagement;
     }
 

@@ -62,7 +62,10 @@ class EmbeddedBrokerConfiguration {
                 .setSecurityEnabled(false)
                 .setJMXManagementEnabled(true)
                 .setPersistIDCache(true)
-                .setIDCacheSize(100_000);
+                .setIDCacheSize(100_000)
+                // A backlog beyond this waits on disk, not in the heap: the bridge's memory stays bounded however many
+                // webhooks a burst brings (docs/benchmarks.md).
+                .setGlobalMaxSize(broker.memory().toBytes());
         config.addAcceptorConfiguration("in-vm", "vm://" + serverId);
         config.addAddressSetting("#", new AddressSettings()
                 .setDeadLetterAddress(SimpleString.of(DEAD_LETTER_ADDRESS))

@@ -31,6 +31,30 @@ class JmsConfiguration {
     @Bean
     ActiveMQConnectionFactory artemisConnectionFactory(BrokerProperties broker,
             ObjectProvider<EmbeddedActiveMQ> embedded) {
+        ActiveMQConnectionFactory factory = artemis(broker, embedded);
+        // A small buffer per consumer: Artemis hands a message of a group (one subscription) only to the group's
+        // consumer, and a queue whose head waits for a consumer with no room hands out nothing else meanwhile. With no
+        // buffer, a consumer busy with its message had no room, so most consumers idled behind a backlog.
+        factory.setConsumerWindowSize((int) broker.consumerWindow().toBytes());
+        return factory;
+    }
+
+    /**
+     * Connections with no client-side buffer: the acknowledgement lane's (component {@code jmsLane}) and the
+     * dead-letter API's. A change waits in the broker until a lane consumer is free to take it, not in the buffer of
+     * a consumer that is waiting out a back-off (that wait would cost the buffered changes Microsoft's 10-second
+     * window); the lane has no message groups, so any free consumer takes the next change. A browse or a receive of
+     * the dead-letter API sees every message the broker has, not only what a buffer holds at that moment.
+     */
+    @Bean
+    ActiveMQConnectionFactory unbufferedArtemisConnectionFactory(BrokerProperties broker,
+            ObjectProvider<EmbeddedActiveMQ> embedded) {
+        ActiveMQConnectionFactory factory = artemis(broker, embedded);
+        factory.setConsumerWindowSize(0);
+        return factory;
+    }
+
+    private static ActiveMQConnectionFactory artemis(BrokerProperties broker, ObjectProvider<EmbeddedActiveMQ> embedded) {
         EmbeddedActiveMQ server = embedded.getIfAvailable();
         ActiveMQConnectionFactory factory = server != null
                 ? new ActiveMQConnectionFactory(EmbeddedBrokerConfiguration.inVmUrl(server))
@@ -38,16 +62,13 @@ class JmsConfiguration {
         factory.setCallTimeout(broker.callTimeout().toMillis());
         factory.setBlockOnDurableSend(true);
         factory.setReconnectAttempts(broker.embedded() ? 0 : -1);
-        // No client-side buffer: a message waits in the broker until a consumer is free to take it, not in the
-        // buffer of a consumer that is waiting out a back-off (on the acknowledgement lane, that wait would cost the
-        // buffered changes Microsoft's 10-second window).
-        factory.setConsumerWindowSize(0);
         return factory;
     }
 
     @Bean
     @Primary
-    CachingConnectionFactory jmsConnectionFactory(ActiveMQConnectionFactory artemisConnectionFactory) {
+    CachingConnectionFactory jmsConnectionFactory(
+            @Qualifier("artemisConnectionFactory") ActiveMQConnectionFactory artemisConnectionFactory) {
         CachingConnectionFactory caching = new CachingConnectionFactory(artemisConnectionFactory);
         caching.setSessionCacheSize(SESSION_CACHE_SIZE);
         // A cached idle consumer would hold prefetched messages that no listener reads.
@@ -61,7 +82,8 @@ class JmsConfiguration {
      * a factory of its own, so that no listener's session is taken for them.
      */
     @Bean
-    CachingConnectionFactory atOnceConnectionFactory(ActiveMQConnectionFactory artemisConnectionFactory) {
+    CachingConnectionFactory atOnceConnectionFactory(
+            @Qualifier("artemisConnectionFactory") ActiveMQConnectionFactory artemisConnectionFactory) {
         CachingConnectionFactory caching = new CachingConnectionFactory(artemisConnectionFactory);
         caching.setSessionCacheSize(SESSION_CACHE_SIZE);
         caching.setReconnectOnException(true);
@@ -84,6 +106,22 @@ class JmsConfiguration {
     @Bean("jmsAtOnce")
     JmsComponent jmsAtOnceComponent(@Qualifier("atOnceConnectionFactory") ConnectionFactory atOnceConnectionFactory) {
         return configured(JmsComponent.jmsComponent(atOnceConnectionFactory));
+    }
+
+    /** The acknowledgement lane's consumers (webhook-acknowledgement) and the dead-letter API (DeadLetters). */
+    @Bean
+    CachingConnectionFactory unbufferedConnectionFactory(
+            @Qualifier("unbufferedArtemisConnectionFactory") ActiveMQConnectionFactory unbufferedArtemisConnectionFactory) {
+        CachingConnectionFactory caching = new CachingConnectionFactory(unbufferedArtemisConnectionFactory);
+        caching.setSessionCacheSize(SESSION_CACHE_SIZE);
+        caching.setCacheConsumers(false);
+        caching.setReconnectOnException(true);
+        return caching;
+    }
+
+    @Bean("jmsLane")
+    JmsComponent jmsLaneComponent(@Qualifier("unbufferedConnectionFactory") ConnectionFactory unbufferedConnectionFactory) {
+        return configured(JmsComponent.jmsComponent(unbufferedConnectionFactory));
     }
 
     private static JmsComponent configured(JmsComponent jms) {

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.context.annotation.Bean;
@@ -42,7 +43,7 @@ class BridgeHealth {
     private static final Duration KEYS_EVERY = Duration.ofMinutes(5);
 
     @Bean
-    HealthIndicator broker(ActiveMQConnectionFactory artemisConnectionFactory) {
+    HealthIndicator broker(@Qualifier("artemisConnectionFactory") ActiveMQConnectionFactory artemisConnectionFactory) {
         return () -> {
             try (Connection connection = artemisConnectionFactory.createConnection()) {
                 connection.start();

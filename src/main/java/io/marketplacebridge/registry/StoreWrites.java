@@ -1,5 +1,8 @@
 package io.marketplacebridge.registry;
 
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,12 +48,22 @@ public class StoreWrites implements DisposableBean {
     private static final Duration WAIT = Duration.ofSeconds(15);
 
     private final TransactionTemplate transactions;
+    private final DistributionSummary batchSizes;
+    private final Timer commits;
     private final LinkedBlockingQueue<Write<?>> waiting = new LinkedBlockingQueue<>();
     private final Thread writer;
     private volatile boolean stopped;
 
-    public StoreWrites(PlatformTransactionManager transactionManager) {
+    /**
+     * {@code meters} gets {@code bridge.store.batch.writes} (writes per commit) and {@code bridge.store.commits} (the
+     * time of each batch's transaction): an operator sees how many commits the store makes and how long each takes.
+     */
+    public StoreWrites(PlatformTransactionManager transactionManager, MeterRegistry meters) {
         this.transactions = new TransactionTemplate(transactionManager);
+        this.batchSizes = DistributionSummary.builder("bridge.store.batch.writes")
+                .description("Registry writes committed together in one transaction").register(meters);
+        this.commits = Timer.builder("bridge.store.commits")
+                .description("Time of each group commit of registry writes, statements and commit").register(meters);
         this.writer = new Thread(this::run, "bridge-store-writer");
         this.writer.setDaemon(true);
         this.writer.start();
@@ -118,8 +131,11 @@ public class StoreWrites implements DisposableBean {
 
     private void writeTogether(List<Write<?>> batch) {
         List<Object> results = new ArrayList<>(batch.size());
+        batchSizes.record(batch.size());
+        long started = System.nanoTime();
         try {
             transactions.executeWithoutResult(status -> batch.forEach(write -> results.add(write.action().get())));
+            commits.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         } catch (RuntimeException failed) {
             if (batch.size() == 1) {
                 batch.get(0).done().completeExceptionally(failed);

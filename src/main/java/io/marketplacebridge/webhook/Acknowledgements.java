@@ -5,6 +5,7 @@ import io.marketplacebridge.broker.RedeliveryBackoff;
 import io.marketplacebridge.failure.Failure;
 import io.marketplacebridge.failure.TransientFailure;
 import io.marketplacebridge.monitoring.BridgeMetrics;
+import io.marketplacebridge.registry.StoreWrites;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -13,7 +14,6 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 import org.apache.camel.Variable;
-import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -21,8 +21,8 @@ import org.springframework.stereotype.Component;
  * Who answers a ChangePlan or ChangeQuantity that awaits the publisher (table {@code acknowledgement}, V4;
  * docs/architecture.md "The acknowledgement lane"). The acknowledgement lane and the in-order processing both meet
  * the operation; the first to claim it asks the decision endpoint and PATCHes, and records the decision, which the
- * other then uses. Each statement commits on its own, outside the consumer's transaction, so the other side sees a
- * claim at once.
+ * other then uses. Each claim, decision and release commits on its own, outside the consumer's transaction (through
+ * the registry's group commit, {@link StoreWrites}), so the other side sees a claim once it is returned.
  */
 @Component
 public class Acknowledgements {
@@ -30,11 +30,13 @@ public class Acknowledgements {
     private static final long POLL_MILLIS = 25;
 
     private final JdbcTemplate jdbc;
+    private final StoreWrites writes;
     private final AcknowledgementProperties properties;
     private final Clock clock = Clock.systemUTC();
 
-    public Acknowledgements(JdbcTemplate jdbc, AcknowledgementProperties properties) {
+    public Acknowledgements(JdbcTemplate jdbc, StoreWrites writes, AcknowledgementProperties properties) {
         this.jdbc = jdbc;
+        this.writes = writes;
         this.properties = properties;
     }
 
@@ -47,18 +49,18 @@ public class Acknowledgements {
             Exchange exchange) {
         String route = exchange.getFromRouteId();
         Instant now = clock.instant();
-        try {
-            jdbc.update("INSERT INTO acknowledgement (operation_id, subscription_id, claimed_by, claimed_at) VALUES (?, ?, ?, ?)",
-                    operationId, subscriptionId, route, utc(now));
-            return true;
-        } catch (DuplicateKeyException held) {
+        return writes.commit(() -> {
+            if (jdbc.update("INSERT INTO acknowledgement (operation_id, subscription_id, claimed_by, claimed_at)"
+                    + " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", operationId, subscriptionId, route, utc(now)) == 1) {
+                return true;
+            }
             // A claim left without a decision past its time is taken over. So is one this route left itself: only a
             // redelivery of the same message meets it (its attempt failed), which need not wait for the claim to
             // expire, past Microsoft's window and holding its consumer.
             return jdbc.update("UPDATE acknowledgement SET claimed_by = ?, claimed_at = ? WHERE operation_id = ?"
                     + " AND decision IS NULL AND (claimed_at < ? OR claimed_by = ?)", route, utc(now), operationId,
                     utc(now.minus(properties.claim())), route) == 1;
-        }
+        });
     }
 
     /**
@@ -66,15 +68,17 @@ public class Acknowledgements {
      * the operation) is final and counts as given, as webhook-processing-acknowledge logs it.
      */
     public void record(@Header("bridgeOperationId") String operationId, @Variable("decision") String decision) {
-        jdbc.update("UPDATE acknowledgement SET decision = ?, decided_at = ? WHERE operation_id = ?", decision,
-                utc(clock.instant()), operationId);
+        Instant now = clock.instant();
+        writes.commit(() -> jdbc.update("UPDATE acknowledgement SET decision = ?, decided_at = ? WHERE operation_id = ?",
+                decision, utc(now), operationId));
     }
 
     /** Gives back an undecided claim this exchange's route holds on {@code operationId} (its answer failed). */
     public void release(@Header("bridgeOperationId") String operationId, Exchange exchange) {
         if (operationId != null) {
-            jdbc.update("DELETE FROM acknowledgement WHERE operation_id = ? AND decision IS NULL AND claimed_by = ?",
-                    operationId, exchange.getFromRouteId());
+            String route = exchange.getFromRouteId();
+            writes.commit(() -> jdbc.update("DELETE FROM acknowledgement WHERE operation_id = ? AND decision IS NULL"
+                    + " AND claimed_by = ?", operationId, route));
         }
     }
 

@@ -9,6 +9,7 @@ import io.marketplacebridge.process.CpuSampler;
 import io.marketplacebridge.process.JavaProcess;
 import io.marketplacebridge.process.Projects;
 import io.marketplacebridge.process.Simulator;
+import io.marketplacebridge.process.StoreMeters;
 import io.marketplacebridge.process.Wrk;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -169,6 +170,7 @@ class ProcessBenchmark {
     private Wrk.Run sendBurst(JavaProcess bridge, Prepared prepared, int burst, Path data, Simulator simulator) throws Exception {
         long cpuBefore = bridge.cpuMillis();
         long simulatorCpuBefore = simulator.cpuMillis();
+        StoreMeters storeBefore = storeMeters(bridge);
         Wrk.Run run;
         Delivery delivery;
         CpuSampler.Sample intakeCpu;
@@ -187,6 +189,7 @@ class ProcessBenchmark {
         double endToEnd = (delivery.lastAtMillis() - run.startedAtMillis()) / 1000.0;
         long cpu = bridge.cpuMillis() - cpuBefore;
         long simulatorCpu = simulator.cpuMillis() - simulatorCpuBefore;
+        StoreMeters store = storeMeters(bridge).since(storeBefore);
         row("end to end, burst " + burst + ": " + notifications + " notifications over " + subscriptions
                         + " subscriptions, first POST → last delivery at all four systems",
                 String.format(Locale.ROOT, "%.1f s (%.0f notifications/s)", endToEnd, notifications / endToEnd), "≤ 60 s",
@@ -195,10 +198,16 @@ class ProcessBenchmark {
                         + String.format(Locale.ROOT, "; cores in use (machine / bridge / simulator) while wrk sent %.2f / %.2f / %.2f,"
                                 + " after it %.2f / %.2f / %.2f", intakeCpu.machine(), intakeCpu.bridge(), intakeCpu.simulator(),
                                 afterIntakeCpu.machine(), afterIntakeCpu.bridge(), afterIntakeCpu.simulator())
+                        + "; registry: " + store.describe(endToEnd)
                         + (run.resent() > 0 ? "; " + run.resent() + " lost by wrk, sent again" : "")
                         + prepared.note());
         acknowledgements(simulator, run, burst);
         return run;
+    }
+
+    /** The registry's group commits so far, as the operator of the {@code simulated} profile reads them. */
+    private static StoreMeters storeMeters(JavaProcess bridge) throws Exception {
+        return StoreMeters.read(bridge.url(), "admin", "simulated-admin");
     }
 
     /** Webhook 200 → first PATCH at the simulator, for every change in the burst. */

@@ -29,6 +29,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -53,6 +54,7 @@ class DeliverBillingFlowTest extends BridgeTest {
     CamelContext camel;
 
     @Autowired
+    @Qualifier("artemisConnectionFactory")
     ActiveMQConnectionFactory artemis;
 
     @Test

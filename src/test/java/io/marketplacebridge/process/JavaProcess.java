@@ -71,6 +71,7 @@ public final class JavaProcess implements AutoCloseable {
         Files.createDirectories(log.getParent());
         ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(Projects.productionEnvironment());
         long started = System.nanoTime();
         return new JavaProcess(name, builder.start(), started, log, port);
     }

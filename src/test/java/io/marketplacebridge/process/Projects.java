@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /** Where things are when a test runs the packaged application: the project directory, the jar, free ports. */
@@ -32,6 +33,14 @@ public final class Projects {
     /** The production JVM options (config/jvm.options), as the image and the README use them. */
     public static List<String> productionJvmOptions() {
         return List.of("@" + root().resolve("config/jvm.options"));
+    }
+
+    /**
+     * The environment the image gives the bridge (Dockerfile {@code ENV}, Jib's {@code environment}):
+     * {@code MALLOC_ARENA_MAX=2}. Every process a test starts with {@link JavaProcess} gets it.
+     */
+    public static Map<String, String> productionEnvironment() {
+        return Map.of("MALLOC_ARENA_MAX", "2");
     }
 
     /**

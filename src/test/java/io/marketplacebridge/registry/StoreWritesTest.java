@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +37,7 @@ class StoreWritesTest {
     private HikariDataSource dataSource;
     private JdbcTemplate jdbc;
     private StoreWrites writes;
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final ExecutorService callers = Executors.newFixedThreadPool(32);
 
     @BeforeEach
@@ -47,7 +49,7 @@ class StoreWritesTest {
         dataSource.setConnectionTimeout(1_000);
         jdbc = new JdbcTemplate(dataSource);
         jdbc.execute("CREATE TABLE entry (id VARCHAR(40) PRIMARY KEY, note VARCHAR(40) NOT NULL)");
-        writes = new StoreWrites(new DataSourceTransactionManager(dataSource));
+        writes = new StoreWrites(new DataSourceTransactionManager(dataSource), meters);
     }
 
     @AfterEach
@@ -102,6 +104,11 @@ class StoreWritesTest {
         assertThatThrownBy(() -> bad.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(DataIntegrityViolationException.class);
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM entry WHERE id LIKE 'good-%'", Integer.class)).isEqualTo(20);
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM entry WHERE id = 'bad'", Integer.class)).isZero();
+        // What an operator reads: the 21 queued writes were tried as one transaction, and one commit succeeded (the
+        // holding write's; the failed batch's writes were then committed one by one).
+        assertThat(meters.get("bridge.store.batch.writes").summary().max()).isEqualTo(21);
+        assertThat(meters.get("bridge.store.batch.writes").summary().count()).isEqualTo(2);
+        assertThat(meters.get("bridge.store.commits").timer().count()).isEqualTo(1);
     }
 
     @Test
