@@ -69,12 +69,7 @@ class JmsConfiguration {
     @Primary
     CachingConnectionFactory jmsConnectionFactory(
             @Qualifier("artemisConnectionFactory") ActiveMQConnectionFactory artemisConnectionFactory) {
-        CachingConnectionFactory caching = new CachingConnectionFactory(artemisConnectionFactory);
-        caching.setSessionCacheSize(SESSION_CACHE_SIZE);
-        // A cached idle consumer would hold prefetched messages that no listener reads.
-        caching.setCacheConsumers(false);
-        caching.setReconnectOnException(true);
-        return caching;
+        return caching(artemisConnectionFactory, false);
     }
 
     /**
@@ -84,10 +79,7 @@ class JmsConfiguration {
     @Bean
     CachingConnectionFactory atOnceConnectionFactory(
             @Qualifier("artemisConnectionFactory") ActiveMQConnectionFactory artemisConnectionFactory) {
-        CachingConnectionFactory caching = new CachingConnectionFactory(artemisConnectionFactory);
-        caching.setSessionCacheSize(SESSION_CACHE_SIZE);
-        caching.setReconnectOnException(true);
-        return caching;
+        return caching(artemisConnectionFactory, true);
     }
 
     @Bean("jms")
@@ -112,9 +104,17 @@ class JmsConfiguration {
     @Bean
     CachingConnectionFactory unbufferedConnectionFactory(
             @Qualifier("unbufferedArtemisConnectionFactory") ActiveMQConnectionFactory unbufferedArtemisConnectionFactory) {
-        CachingConnectionFactory caching = new CachingConnectionFactory(unbufferedArtemisConnectionFactory);
+        return caching(unbufferedArtemisConnectionFactory, false);
+    }
+
+    /**
+     * Sessions cached ({@link #SESSION_CACHE_SIZE}), reconnected after a failure. {@code cacheConsumers} false where
+     * listeners consume: a cached idle consumer would hold buffered messages that no listener reads.
+     */
+    private static CachingConnectionFactory caching(ActiveMQConnectionFactory artemis, boolean cacheConsumers) {
+        CachingConnectionFactory caching = new CachingConnectionFactory(artemis);
         caching.setSessionCacheSize(SESSION_CACHE_SIZE);
-        caching.setCacheConsumers(false);
+        caching.setCacheConsumers(cacheConsumers);
         caching.setReconnectOnException(true);
         return caching;
     }
