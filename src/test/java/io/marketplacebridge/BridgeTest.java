@@ -240,7 +240,11 @@ public abstract class BridgeTest {
                 .inScenario(scenario).whenScenarioStateIs("up").willReturn(aResponse().withStatus(201)));
     }
 
-    /** The dead letters of a consumer queue for one subscription, read without consuming them. */
+    /**
+     * The dead letters of a consumer queue for one subscription, read without consuming them. Pass the
+     * {@code unbufferedConnectionFactory}: through a consumer window a browse ends with whatever its buffer holds at
+     * that moment, and an empty answer would prove nothing.
+     */
     public static List<Message> deadLetters(ConnectionFactory connectionFactory, String queue, String subscriptionId) {
         JmsTemplate jms = new JmsTemplate(connectionFactory);
         return jms.browseSelected("DLA::DLQ." + queue, "bridgeSubscriptionId = '" + subscriptionId + "'",

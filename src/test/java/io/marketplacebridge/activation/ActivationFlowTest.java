@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 /** activation.camel.yaml: the "tenant ready" callback and the Activate command, never twice. */
@@ -36,6 +37,7 @@ class ActivationFlowTest extends BridgeTest {
     int port;
 
     @Autowired
+    @Qualifier("unbufferedConnectionFactory")
     ConnectionFactory connectionFactory;
 
     private final HttpClient http = HttpClient.newHttpClient();

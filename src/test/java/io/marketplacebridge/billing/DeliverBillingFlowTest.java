@@ -45,6 +45,7 @@ class DeliverBillingFlowTest extends BridgeTest {
     int port;
 
     @Autowired
+    @Qualifier("unbufferedConnectionFactory")
     ConnectionFactory connectionFactory;
 
     @Autowired

@@ -38,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
@@ -54,6 +55,7 @@ class DeliverCrmFlowTest extends BridgeTest {
     int port;
 
     @Autowired
+    @Qualifier("unbufferedConnectionFactory")
     ConnectionFactory connectionFactory;
 
     @Autowired
@@ -226,8 +228,8 @@ class DeliverCrmFlowTest extends BridgeTest {
                 Map.of("bridge.salesforce.login-url", refusing.baseUrl()))) {
             CanonicalEvents.publish(bridge.getBean(CamelContext.class).createProducerTemplate(), "renew:" + id, "Renewed", id);
 
-            await().atMost(WAIT).until(() -> !deadLetters(bridge.getBean(jakarta.jms.ConnectionFactory.class), "crm", id).isEmpty());
-            jakarta.jms.Message letter = deadLetters(bridge.getBean(jakarta.jms.ConnectionFactory.class), "crm", id).get(0);
+            await().atMost(WAIT).until(() -> !deadLetters(bridge.getBean("unbufferedConnectionFactory", jakarta.jms.ConnectionFactory.class), "crm", id).isEmpty());
+            jakarta.jms.Message letter = deadLetters(bridge.getBean("unbufferedConnectionFactory", jakarta.jms.ConnectionFactory.class), "crm", id).get(0);
             assertThat(letter.getStringProperty("bridgeFailureAttempts")).isEqualTo("3");
             assertThat(letter.getStringProperty("bridgeFailureKind")).isEqualTo("transient");
         } finally {

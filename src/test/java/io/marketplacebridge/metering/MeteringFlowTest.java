@@ -43,6 +43,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -79,6 +80,7 @@ class MeteringFlowTest extends BridgeTest {
     JdbcTemplate jdbc;
 
     @Autowired
+    @Qualifier("unbufferedConnectionFactory")
     ConnectionFactory connectionFactory;
 
     @Autowired

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 /** deliver-provisioning.camel.yaml: delivery with idempotency key, redelivery, dead letters, activation trigger. */
@@ -28,6 +29,7 @@ class DeliverProvisioningFlowTest extends BridgeTest {
     int port;
 
     @Autowired
+    @Qualifier("unbufferedConnectionFactory")
     ConnectionFactory connectionFactory;
 
     @Test

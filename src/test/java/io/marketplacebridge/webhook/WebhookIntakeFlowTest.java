@@ -44,6 +44,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -59,6 +60,7 @@ class WebhookIntakeFlowTest extends BridgeTest {
     int port;
 
     @Autowired
+    @Qualifier("unbufferedConnectionFactory")
     ConnectionFactory connectionFactory;
 
     @Value("${bridge.audit.directory}")
