@@ -28,6 +28,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -154,7 +155,7 @@ class SandboxInBrowserTest extends SandboxTest {
         String id = land(buy("basic", 3));
         waitForStatus(id, "Subscribed");
 
-        browser.findElement(By.cssSelector("#webhook-actions-" + id + " button[title^='Suspend']")).click();
+        clickInRedrawnTable(By.cssSelector("#webhook-actions-" + id + " button[title^='Suspend']"));
         String operation = wait.until(ExpectedConditions.visibilityOfElementLocated(
                 By.xpath("//div[@id='purchase-result']//p[contains(., 'Suspend webhook')]/span[@class='id']"))).getText();
 
@@ -177,7 +178,7 @@ class SandboxInBrowserTest extends SandboxTest {
         new Select(browser.findElement(By.id("behaviour-billing"))).selectByValue("422");
         waitUntilBillingAnswers(422);
 
-        browser.findElement(By.cssSelector("#webhook-actions-" + id + " button[title^='Renew']")).click();
+        clickInRedrawnTable(By.cssSelector("#webhook-actions-" + id + " button[title^='Renew']"));
         showTimeline(id);
         wait.until(ExpectedConditions.visibilityOfElementLocated(
                 By.xpath(eventXpath("Renewed") + "//li[@class='dead-letter' and starts-with(normalize-space(.), 'billing: dead-lettered')]")));
@@ -206,7 +207,7 @@ class SandboxInBrowserTest extends SandboxTest {
         wait.until(driver -> deliveredToBilling(id, "Activated"));
         new Select(browser.findElement(By.id("behaviour-billing"))).selectByValue("422");
         waitUntilBillingAnswers(422);
-        browser.findElement(By.cssSelector("#webhook-actions-" + id + " button[title^='Renew']")).click();
+        clickInRedrawnTable(By.cssSelector("#webhook-actions-" + id + " button[title^='Renew']"));
         wait.until(driver -> deadLetterTypes(id).contains("Renewed"));
         new Select(browser.findElement(By.id("behaviour-billing"))).selectByValue("200");
         waitUntilBillingAnswers(200);
@@ -336,9 +337,27 @@ class SandboxInBrowserTest extends SandboxTest {
     }
 
     private void showTimeline(String id) {
-        wait.until(ExpectedConditions.elementToBeClickable(
-                By.xpath("//tr[@data-registry-id='" + id + "']//button[text()='Timeline']"))).click();
+        clickInRedrawnTable(By.xpath("//tr[@data-registry-id='" + id + "']//button[text()='Timeline']"));
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("timeline"), "Timeline of " + id));
+    }
+
+    /**
+     * Clicks a button in a table the page redraws while it polls: the button found may be replaced before the click
+     * lands, so find and click again until a click lands on a button still in the page.
+     */
+    private static void clickInRedrawnTable(By button) {
+        wait.until(driver -> {
+            try {
+                WebElement found = ExpectedConditions.elementToBeClickable(button).apply(driver);
+                if (found == null) {
+                    return false;
+                }
+                found.click();
+                return true;
+            } catch (StaleElementReferenceException redrawn) {
+                return false;
+            }
+        });
     }
 
     private void waitUntilBillingAnswers(int status) {
