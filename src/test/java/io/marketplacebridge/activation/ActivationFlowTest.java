@@ -1,5 +1,6 @@
 package io.marketplacebridge.activation;
 
+import static io.marketplacebridge.Logins.basic;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
@@ -18,9 +19,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -30,8 +29,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 class ActivationFlowTest extends BridgeTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static final String OPERATOR = "Basic " + Base64.getEncoder()
-            .encodeToString("operator:test-admin-password".getBytes(StandardCharsets.UTF_8));
+    private static final String OPERATOR = basic("operator:test-admin-password");
 
     @LocalServerPort
     int port;
@@ -69,7 +67,7 @@ class ActivationFlowTest extends BridgeTest {
         String id = newSubscriptionId();
 
         HttpResponse<String> anonymous = activate(id, null);
-        HttpResponse<String> wrongPassword = activate(id, "Basic " + Base64.getEncoder().encodeToString("operator:nope".getBytes(StandardCharsets.UTF_8)));
+        HttpResponse<String> wrongPassword = activate(id, basic("operator:nope"));
 
         assertThat(anonymous.statusCode()).isEqualTo(401);
         assertThat(wrongPassword.statusCode()).isEqualTo(401);

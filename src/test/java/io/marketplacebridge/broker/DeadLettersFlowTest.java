@@ -1,5 +1,6 @@
 package io.marketplacebridge.broker;
 
+import static io.marketplacebridge.Logins.basic;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
@@ -26,7 +27,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -455,7 +455,7 @@ class DeadLettersFlowTest extends BridgeTest {
 
     private HttpResponse<String> send(HttpRequest.Builder request, String credentials) throws Exception {
         if (credentials != null) {
-            request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
+            request.header("Authorization", basic(credentials));
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }

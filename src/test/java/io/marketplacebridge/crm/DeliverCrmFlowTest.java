@@ -1,5 +1,6 @@
 package io.marketplacebridge.crm;
 
+import static io.marketplacebridge.Logins.basic;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
@@ -23,9 +24,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -249,8 +248,7 @@ class DeliverCrmFlowTest extends BridgeTest {
     }
 
     private HttpResponse<String> admin(String path) throws Exception {
-        String credentials = Base64.getEncoder().encodeToString("operator:test-admin-password".getBytes(StandardCharsets.UTF_8));
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                .header("Authorization", "Basic " + credentials).build(), HttpResponse.BodyHandlers.ofString());
+                .header("Authorization", basic("operator:test-admin-password")).build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -1,5 +1,6 @@
 package io.marketplacebridge.monitoring;
 
+import static io.marketplacebridge.Logins.basic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,11 +12,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -38,8 +37,7 @@ class MonitoringTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String OPERATOR = "Basic " + Base64.getEncoder()
-            .encodeToString("operator:test-admin-password".getBytes(StandardCharsets.UTF_8));
+    private static final String OPERATOR = basic("operator:test-admin-password");
     private static final Pattern METRIC = Pattern.compile("\\b((?:bridge|camel)_[a-z_]+)");
 
     @TempDir

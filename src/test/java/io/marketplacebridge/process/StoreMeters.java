@@ -1,13 +1,13 @@
 package io.marketplacebridge.process;
 
+import static io.marketplacebridge.Logins.basic;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Locale;
 
 /**
@@ -22,8 +22,7 @@ public record StoreMeters(double batches, double writes, double commits, double 
     /** Reads the meters of the bridge at {@code url} as the operator {@code user}:{@code password}. */
     public static StoreMeters read(String url, String user, String password) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/actuator/prometheus")).timeout(Duration.ofSeconds(10))
-                .header("Authorization", "Basic " + Base64.getEncoder()
-                        .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)))
+                .header("Authorization", basic(user + ":" + password))
                 .GET().build();
         HttpResponse<String> answer = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
         if (answer.statusCode() != 200) {

@@ -1,5 +1,6 @@
 package io.marketplacebridge.publisher;
 
+import static io.marketplacebridge.Logins.basic;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.delete;
@@ -25,10 +26,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -45,8 +44,7 @@ class PublisherOperationsFlowTest extends BridgeTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String INTEGRATION = "Basic " + Base64.getEncoder()
-            .encodeToString("operator:test-admin-password".getBytes(StandardCharsets.UTF_8));
+    private static final String INTEGRATION = basic("operator:test-admin-password");
 
     @LocalServerPort
     int port;

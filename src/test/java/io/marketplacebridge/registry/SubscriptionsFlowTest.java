@@ -1,5 +1,6 @@
 package io.marketplacebridge.registry;
 
+import static io.marketplacebridge.Logins.basic;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
@@ -18,10 +19,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.Test;
@@ -33,8 +32,7 @@ class SubscriptionsFlowTest extends BridgeTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final ObjectMapper JSON = new ObjectMapper();
-    static final String OPERATOR = "Basic " + Base64.getEncoder()
-            .encodeToString("operator:test-admin-password".getBytes(StandardCharsets.UTF_8));
+    static final String OPERATOR = basic("operator:test-admin-password");
 
     @LocalServerPort
     int port;

@@ -1,5 +1,7 @@
 package io.marketplacebridge.reliability;
 
+import static io.marketplacebridge.Logins.basic;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.jwk.JWK;
@@ -19,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Date;
 import java.util.Iterator;
 import java.util.Map;
@@ -261,7 +262,7 @@ public interface BridgeUnderTest {
                     + "\",subcomponent=queues,routing-type=\"anycast\",queue=\"" + BrokerTopology.INBOUND + "\"";
             String request = JSON.writeValueAsString(Map.of("type", "read", "mbean", mbean, "attribute", "MessagesAdded"));
             HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(url("/actuator/jolokia"))
-                    .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(operator.getBytes(StandardCharsets.UTF_8)))
+                    .header("Authorization", basic(operator))
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(request)).build(),
                     HttpResponse.BodyHandlers.ofString());
             JsonNode value = JSON.readTree(answer.body()).path("value");

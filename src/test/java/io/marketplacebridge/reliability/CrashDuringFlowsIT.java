@@ -1,5 +1,6 @@
 package io.marketplacebridge.reliability;
 
+import static io.marketplacebridge.Logins.basic;
 import static io.marketplacebridge.reliability.Reliability.JSON;
 import static io.marketplacebridge.reliability.Reliability.SYSTEMS;
 import static io.marketplacebridge.reliability.Reliability.TIMEOUT;
@@ -66,8 +67,8 @@ class CrashDuringFlowsIT {
     private static final int HOURS = 3;
     private static final int QUANTITY = 10;
     private static final int CHANGED_QUANTITY = 20;
-    private static final String OPERATOR = Http.basic("admin:simulated-admin");
-    private static final String INTEGRATION = Http.basic("integration:simulated-integration");
+    private static final String OPERATOR = basic("admin:simulated-admin");
+    private static final String INTEGRATION = basic("integration:simulated-integration");
     /** How long Microsoft keeps a publisher's change InProgress: the bridge is killed while it polls. */
     private static final int OPERATION_SECONDS = 3;
 

@@ -1,5 +1,6 @@
 package io.marketplacebridge.reliability;
 
+import static io.marketplacebridge.Logins.basic;
 import static io.marketplacebridge.reliability.Reliability.SYSTEMS;
 import static io.marketplacebridge.reliability.Reliability.WEBHOOKS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -253,9 +254,8 @@ class DownstreamOutageIT {
 
     /** A call of the bridge's admin API with the simulated profile's operator; fails unless it answers {@code expected}. */
     private static String admin(String bridgeUrl, String method, String path, int expected) throws Exception {
-        String login = java.util.Base64.getEncoder().encodeToString("admin:simulated-admin".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         java.net.http.HttpResponse<String> answer = HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(bridgeUrl + path))
-                .timeout(Duration.ofSeconds(60)).header("Authorization", "Basic " + login)
+                .timeout(Duration.ofSeconds(60)).header("Authorization", basic("admin:simulated-admin"))
                 .method(method, java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(answer.statusCode()).as(method + " " + path + ": " + answer.body()).isEqualTo(expected);

@@ -1,5 +1,6 @@
 package io.marketplacebridge.reliability;
 
+import static io.marketplacebridge.Logins.basic;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -88,7 +89,7 @@ class ForgeryTest {
         forgeries.put("a good token after another scheme", "Token " + good);
         forgeries.put("a good token without a scheme", good);
         forgeries.put("a good token with trailing garbage", "Bearer " + good + " extra");
-        forgeries.put("the operator's Basic login", Http.basic(bridge.operator()));
+        forgeries.put("the operator's Basic login", basic(bridge.operator()));
         forgeries.put("bad signature (another key, same kid)", "Bearer " + sign(sameKidOtherKey, JWSAlgorithm.RS256, key.getKeyID(), microsoft.v2().build()));
         forgeries.put("tampered payload, original signature", "Bearer " + parts[0] + "."
                 + Base64URL.encode(microsoft.v2().claim("tid", OTHER_TENANT).build().toString()) + "." + parts[2]);
@@ -174,16 +175,16 @@ class ForgeryTest {
         String integrationUser = integration.substring(0, integration.indexOf(':'));
         Map<String, String> forged = new LinkedHashMap<>();
         forged.put("no login", null);
-        forged.put("wrong password", Http.basic(operatorUser + ":not-the-password"));
-        forged.put("password with one more character", Http.basic(operator + "x"));
-        forged.put("password less its last character", Http.basic(operator.substring(0, operator.length() - 1)));
-        forged.put("empty password", Http.basic(operatorUser + ":"));
-        forged.put("unknown user with the operator's password", Http.basic("root" + operator.substring(operator.indexOf(':'))));
-        forged.put("operator's user with the integration's password", Http.basic(operatorUser + integration.substring(integration.indexOf(':'))));
-        forged.put("integration's user with the operator's password", Http.basic(integrationUser + operator.substring(operator.indexOf(':'))));
+        forged.put("wrong password", basic(operatorUser + ":not-the-password"));
+        forged.put("password with one more character", basic(operator + "x"));
+        forged.put("password less its last character", basic(operator.substring(0, operator.length() - 1)));
+        forged.put("empty password", basic(operatorUser + ":"));
+        forged.put("unknown user with the operator's password", basic("root" + operator.substring(operator.indexOf(':'))));
+        forged.put("operator's user with the integration's password", basic(operatorUser + integration.substring(integration.indexOf(':'))));
+        forged.put("integration's user with the operator's password", basic(integrationUser + operator.substring(operator.indexOf(':'))));
         forged.put("Basic and nothing", "Basic ");
         forged.put("Basic with no base64", "Basic !!!not-base64!!!");
-        forged.put("Basic without a colon", "Basic " + Base64.getEncoder().encodeToString(operatorUser.getBytes(StandardCharsets.UTF_8)));
+        forged.put("Basic without a colon", basic(operatorUser));
         forged.put("Basic of the login in plain text", "Basic " + operator);
         forged.put("the webhook's valid bearer token", "Bearer " + target.webhookIssuer().token());
         forged.put("Digest scheme", "Digest username=\"" + operatorUser + "\", realm=\"bridge\", nonce=\"x\", uri=\"/\", response=\"0\"");
@@ -193,7 +194,7 @@ class ForgeryTest {
             forged.forEach((name, header) -> cases.add(Arguments.of(Named.of(endpoint.name() + ", " + name, endpoint), header, 401)));
             if (endpoint.operatorOnly()) {
                 cases.add(Arguments.of(Named.of(endpoint.name() + ", the integration's login (the other role)", endpoint),
-                        Http.basic(integration), 403));
+                        basic(integration), 403));
             }
         }
         return cases.stream();
@@ -221,7 +222,7 @@ class ForgeryTest {
         Endpoint usage = endpoints().get(1);
         double before = usedQuantity(subscription);
 
-        HttpResponse<String> answer = Http.json("POST", bridge.url(usage.path(subscription)), Http.basic(bridge.integration()),
+        HttpResponse<String> answer = Http.json("POST", bridge.url(usage.path(subscription)), basic(bridge.integration()),
                 usage.body(subscription, bridge.meteringNow()));
 
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(202);
@@ -297,7 +298,7 @@ class ForgeryTest {
     }
 
     private JsonNode get(String path, String login) throws Exception {
-        HttpResponse<String> answer = Http.json("GET", bridge.url(path), Http.basic(login), null);
+        HttpResponse<String> answer = Http.json("GET", bridge.url(path), basic(login), null);
         assertThat(answer.statusCode()).as(path + ": " + answer.body()).isIn(200, 404);
         return JSON.readTree(answer.body());
     }

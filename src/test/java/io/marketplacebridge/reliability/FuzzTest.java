@@ -1,5 +1,6 @@
 package io.marketplacebridge.reliability;
 
+import static io.marketplacebridge.Logins.basic;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -535,10 +536,6 @@ class FuzzTest {
 
     private static Map<String, String> login(String credentials) {
         return headers(basic(credentials), null);
-    }
-
-    private static String basic(String credentials) {
-        return Http.basic(credentials);
     }
 
     private static Map<String, Object> mapOf(String key, Object value) {

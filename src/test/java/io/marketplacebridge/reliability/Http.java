@@ -6,7 +6,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -18,11 +17,6 @@ final class Http {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private Http() {
-    }
-
-    /** The HTTP Basic header of {@code user:password}. */
-    static String basic(String credentials) {
-        return "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Sends the request; a null body sends none, a null header value leaves the header out. */

@@ -1,5 +1,6 @@
 package io.marketplacebridge.reliability;
 
+import static io.marketplacebridge.Logins.basic;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.patch;
@@ -20,7 +21,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +28,6 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -59,10 +58,8 @@ class MicrosoftFaultsIT {
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(2);
     private static final int ATTEMPTS = 5;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private static final String OPERATOR = "Basic " + Base64.getEncoder()
-            .encodeToString("admin:simulated-admin".getBytes(StandardCharsets.UTF_8));
-    private static final String INTEGRATION = "Basic " + Base64.getEncoder()
-            .encodeToString("integration:simulated-integration".getBytes(StandardCharsets.UTF_8));
+    private static final String OPERATOR = basic("admin:simulated-admin");
+    private static final String INTEGRATION = basic("integration:simulated-integration");
 
     /** One webhook whose handling meets a fault on one call. */
     record Case(String call, String kind, String action, String subscription, String operation, Instant[] sentAt) {
@@ -531,7 +528,6 @@ class MicrosoftFaultsIT {
     private static int delivered(MicrosoftSide microsoft, Case c) {
         return provisioning(microsoft, c.operation()).size();
     }
-
 
     /** The subscription's dead letters in marketplace.inbound (the dead-letter API). */
     private static List<JsonNode> deadLetters(JavaProcess bridge, String subscription) throws Exception {

@@ -1,5 +1,6 @@
 package io.marketplacebridge.reliability;
 
+import static io.marketplacebridge.Logins.basic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -23,7 +24,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -211,9 +211,8 @@ final class Reliability {
 
     /** Messages in every dead-letter queue, asked of the bridge's dead-letter API with the simulated profile's operator. */
     static Map<String, Integer> deadLetters(String bridgeUrl) throws IOException, InterruptedException {
-        String login = Base64.getEncoder().encodeToString("admin:simulated-admin".getBytes(StandardCharsets.UTF_8));
         HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create(bridgeUrl + "/api/admin/dead-letters"))
-                .timeout(Duration.ofSeconds(60)).header("Authorization", "Basic " + login).GET().build(),
+                .timeout(Duration.ofSeconds(60)).header("Authorization", basic("admin:simulated-admin")).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         if (answer.statusCode() != 200) {
             throw new IllegalStateException("GET /api/admin/dead-letters answered " + answer.statusCode() + ": " + answer.body());

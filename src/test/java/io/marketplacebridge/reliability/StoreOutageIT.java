@@ -1,5 +1,6 @@
 package io.marketplacebridge.reliability;
 
+import static io.marketplacebridge.Logins.basic;
 import static io.marketplacebridge.reliability.Reliability.SYSTEMS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -14,7 +15,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -23,7 +23,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -248,8 +247,7 @@ class StoreOutageIT {
     }
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private static final String INTEGRATION = "Basic "
-            + Base64.getEncoder().encodeToString("integration:simulated-integration".getBytes(StandardCharsets.UTF_8));
+    private static final String INTEGRATION = basic("integration:simulated-integration");
 
     /** Every subscription's timeline through the registry API, against the burst's events of that subscription. */
     private static Timeline timelineThroughApi(String bridgeUrl, Map<String, Set<String>> bySubscription)

@@ -1,14 +1,13 @@
 package io.marketplacebridge.sandbox;
 
+import static io.marketplacebridge.Logins.basic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -96,7 +95,7 @@ class SandboxFlowTest extends SandboxTest {
         });
 
         HttpResponse<String> ready = send("POST", BASE + "/api/subscriptions/" + id + "/activation", "",
-                "Authorization", "Basic " + Base64.getEncoder().encodeToString("admin:sandbox-admin".getBytes(StandardCharsets.UTF_8)));
+                "Authorization", basic("admin:sandbox-admin"));
 
         assertThat(ready.statusCode()).isEqualTo(202);
         await().atMost(WAIT).untilAsserted(() -> assertThat(view(id).at("/subscription/saasSubscriptionStatus").asText())

@@ -1,18 +1,17 @@
 package io.marketplacebridge.sandbox;
 
+import static io.marketplacebridge.Logins.basic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,8 +52,7 @@ class SandboxInBrowserTest extends SandboxTest {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path SCREENSHOTS = Path.of("target", "browser-screenshots");
-    private static final String OPERATOR = "Basic " + Base64.getEncoder()
-            .encodeToString("admin:sandbox-admin".getBytes(StandardCharsets.UTF_8));
+    private static final String OPERATOR = basic("admin:sandbox-admin");
 
     private static final Duration HAWTIO_WAIT = Duration.ofSeconds(45);
 

@@ -1,5 +1,6 @@
 package io.marketplacebridge.sandbox;
 
+import static io.marketplacebridge.Logins.basic;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.marketplacebridge.BridgeTest;
@@ -8,9 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -32,8 +31,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
  */
 class SandboxOffByDefaultTest extends BridgeTest {
 
-    private static final String OPERATOR = "Basic " + Base64.getEncoder()
-            .encodeToString("operator:test-admin-password".getBytes(StandardCharsets.UTF_8));
+    private static final String OPERATOR = basic("operator:test-admin-password");
 
     @LocalServerPort
     int port;

@@ -1,13 +1,12 @@
 package io.marketplacebridge.sandbox;
 
+import static io.marketplacebridge.Logins.basic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -19,8 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class SandboxPublisherOperationsTest extends SandboxTest {
 
-    private static final String INTEGRATION = "Basic " + Base64.getEncoder()
-            .encodeToString("integration:sandbox-integration".getBytes(StandardCharsets.UTF_8));
+    private static final String INTEGRATION = basic("integration:sandbox-integration");
 
     @AfterEach
     void operationsSettleAtOnceAgain() throws Exception {

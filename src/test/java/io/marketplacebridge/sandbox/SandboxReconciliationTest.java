@@ -1,14 +1,13 @@
 package io.marketplacebridge.sandbox;
 
+import static io.marketplacebridge.Logins.basic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -19,8 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class SandboxReconciliationTest extends SandboxTest {
 
-    private static final String OPERATOR = "Basic " + Base64.getEncoder()
-            .encodeToString("admin:sandbox-admin".getBytes(StandardCharsets.UTF_8));
+    private static final String OPERATOR = basic("admin:sandbox-admin");
     private static final Duration RUN = Duration.ofSeconds(60);
 
     @Test

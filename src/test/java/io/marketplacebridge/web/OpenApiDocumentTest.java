@@ -1,5 +1,6 @@
 package io.marketplacebridge.web;
 
+import static io.marketplacebridge.Logins.basic;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,7 +12,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.Iterator;
 import java.util.Set;
 import java.util.TreeSet;
@@ -24,8 +24,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 /** The OpenAPI description served at /api/openapi.json describes exactly the HTTP endpoints the routes serve. */
 class OpenApiDocumentTest extends BridgeTest {
 
-    private static final String INTEGRATION = "Basic " + Base64.getEncoder()
-            .encodeToString("integration:test-integration-password".getBytes(StandardCharsets.UTF_8));
+    private static final String INTEGRATION = basic("integration:test-integration-password");
 
     @LocalServerPort
     int port;
