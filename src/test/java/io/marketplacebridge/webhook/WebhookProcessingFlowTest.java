@@ -53,6 +53,9 @@ class WebhookProcessingFlowTest extends BridgeTest {
     @Autowired
     org.apache.camel.CamelContext camel;
 
+    @Autowired
+    IntakeFirst intakeFirst;
+
     @Test
     void acceptedPlanChangeIsAcknowledgedSuccessAndPublishedAsPlanChanged() throws Exception {
         String subscription = newSubscriptionId();
@@ -76,6 +79,46 @@ class WebhookProcessingFlowTest extends BridgeTest {
                 .withRequestBody(equalToJson("{\"status\":\"Success\"}")));
         PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo("/decision")).withHeader("Idempotency-Key", equalTo(operation))
                 .withRequestBody(matchingJsonPath("$.action", equalTo("ChangePlan"))));
+    }
+
+    @Test
+    void whileTheIntakeIsBusyTheInOrderQueuesYieldYetAChangeIsStillAcknowledgedAndDelivered() throws Exception {
+        // The in-order queues' routes wait for a busy intake; the acknowledgement lane never does.
+        for (String route : List.of("webhook-processing", "deliver-provisioning", "deliver-billing", "deliver-crm", "deliver-audit")) {
+            assertThat(camel.getRoute(route).getRoutePolicyList()).as(route).contains(intakeFirst.yieldToIntake());
+        }
+        assertThat(camel.getRoute("webhook-intake").getRoutePolicyList()).contains(intakeFirst.webhookIntakeLoad());
+        assertThat(camel.getRoute("webhook-acknowledgement").getRoutePolicyList())
+                .doesNotContain(intakeFirst.yieldToIntake(), intakeFirst.webhookIntakeLoad());
+
+        String subscription = newSubscriptionId();
+        String operation = newOperationId();
+        stubOperation(subscription, operation, "ChangePlan", "InProgress", "pro", 10);
+        stubAcknowledgement(subscription, operation, 200);
+        stubSubscription(subscription, "Subscribed", "pro", 10);
+        // Two webhooks held in the intake: busy for as long as the test holds them.
+        intakeFirst.intakeBegins();
+        intakeFirst.intakeBegins();
+        try {
+            assertThat(intakeFirst.busy()).isTrue();
+            assertThat(MicrosoftWebhook.call(port, MicrosoftWebhook.notification(operation, subscription, "ChangePlan", "pro", 10))
+                    .statusCode()).isEqualTo(200);
+
+            await().atMost(WAIT).untilAsserted(() -> MICROSOFT.verify(1, patchRequestedFor(operationPath(subscription, operation))
+                    .withRequestBody(equalToJson("{\"status\":\"Success\"}"))));
+            await().atMost(WAIT).untilAsserted(() -> {
+                for (String system : List.of("/provisioning", "/billing")) {
+                    PUBLISHER.verify(1, postRequestedFor(urlPathEqualTo(system)).withHeader("Idempotency-Key", equalTo(operation))
+                            .withRequestBody(matchingJsonPath("$.type", equalTo("PlanChanged"))));
+                }
+                assertThat(jdbc.queryForList("SELECT target_system FROM delivery WHERE event_id = ? AND outcome = 'delivered'",
+                        String.class, operation)).containsExactlyInAnyOrder("provisioning", "billing", "crm", "audit");
+            });
+            assertThat(intakeFirst.busy()).isTrue();
+        } finally {
+            intakeFirst.intakeEnds();
+            intakeFirst.intakeEnds();
+        }
     }
 
     @Test
